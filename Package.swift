@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Junction",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "junction", targets: ["junction"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "MySQLProtocol", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "SQLText"),
+        .target(name: "JunctionConfig"),
+        .target(name: "Proxy", dependencies: [
+            "MySQLProtocol", "SQLText", "JunctionConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Junction", dependencies: [
+            "Proxy", "JunctionConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "junction", dependencies: [
+            "Junction", "JunctionConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "MySQLProtocolTests", dependencies: [
+            "MySQLProtocol", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "SQLTextTests", dependencies: ["SQLText"]),
+        .testTarget(name: "JunctionConfigTests", dependencies: ["JunctionConfig"]),
+        .testTarget(name: "ProxyTests", dependencies: [
+            "Proxy", "MySQLProtocol", "SQLText", "JunctionConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Proxy
+import ServiceLifecycle
+
+/// The client port as a long-lived service: binds every interface of `mysql-interfaces`, serves until
+/// graceful shutdown, then stops accepting and closes pooled backend connections.
+public final class ProxyService: Service {
+    private let server: ProxyServer
+    private let interfaces: [String]
+    private let logger: Logger
+
+    public init(server: ProxyServer, interfaces: [String], logger: Logger) {
+        self.server = server
+        self.interfaces = interfaces
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        if let version = try? await server.learnServerVersion().get() {
+            logger.info("backend version learned", metadata: ["version": "\(version)"])
+        }
+        var listeners: [Channel] = []
+        for interface in interfaces {
+            let (host, port) = try ListenAddress.parse(interface)
+            let channel = try await server.bind(host: host, port: port).get()
+            logger.notice("accepting MySQL clients", metadata: ["address": "\(host):\(port)"])
+            listeners.append(channel)
+        }
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let all = listeners.map { $0.closeFuture }
+                EventLoopFuture.andAllComplete(all, on: listeners[0].eventLoop).whenComplete { _ in continuation.resume() }
+            }
+        } onGracefulShutdown: {
+            for listener in listeners { listener.close(promise: nil) }
+        }
+        try? await server.closeIdleBackends().get()
+        logger.notice("client port closed")
+    }
+}
+
+/// `host:port` as written in `mysql-interfaces` / `admin-mysql_ifaces` (IPv6 as `[::1]:6033`).
+public enum ListenAddress {
+    public struct Invalid: Error, CustomStringConvertible {
+        public let text: String
+        public var description: String { "invalid listen address '\(text)': expected host:port" }
+    }
+
+    public static func parse(_ text: String) throws -> (host: String, port: Int) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let colon = trimmed.lastIndex(of: ":"), let port = Int(trimmed[trimmed.index(after: colon)...]),
+              (0...65535).contains(port) else { throw Invalid(text: text) }
+        var host = String(trimmed[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}

@@ -1,0 +1,56 @@
+import NIOCore
+
+/// One wire frame: a 4-byte header (3-byte little-endian length, 1-byte sequence id) and its payload.
+///
+/// A logical packet of 0xFFFFFF bytes or more is sent as several frames; every frame but the last
+/// has the maximum length. `MySQLFrame` is that unit; `MySQLPacketAssembler` joins frames.
+public enum MySQLFrame {
+    /// Largest payload one frame can carry; a frame this long is continued by the next one.
+    public static let maxPayloadLength = 0xFF_FFFF
+    public static let headerLength = 4
+}
+
+extension ByteBuffer {
+    /// Peeks the header of the next frame: payload length and sequence id, or nil if fewer than 4 bytes.
+    @inlinable
+    public func peekFrameHeader(at index: Int? = nil) -> (length: Int, sequenceID: UInt8)? {
+        guard let word = getInteger(at: index ?? readerIndex, endianness: .little, as: UInt32.self) else { return nil }
+        return (Int(word & 0x00FF_FFFF), UInt8(truncatingIfNeeded: word >> 24))
+    }
+
+    /// Reads the next complete frame as (payload slice, sequence id), or nil until all of it has arrived.
+    @inlinable
+    public mutating func readFrame() -> (payload: ByteBuffer, sequenceID: UInt8)? {
+        guard let (length, sequenceID) = peekFrameHeader(),
+              readableBytes >= MySQLFrame.headerLength + length else { return nil }
+        moveReaderIndex(forwardBy: MySQLFrame.headerLength)
+        return (readSlice(length: length)!, sequenceID)
+    }
+
+    /// Writes `payload` as one logical packet, split into frames of at most 0xFFFFFF bytes
+    /// (with an empty final frame when the length is an exact multiple). Returns the next sequence id.
+    @discardableResult
+    public mutating func writeMySQLPacket(sequenceID: UInt8, payload: ByteBuffer) -> UInt8 {
+        var sequence = sequenceID
+        var rest = payload
+        while true {
+            let chunk = Swift.min(rest.readableBytes, MySQLFrame.maxPayloadLength)
+            writeInteger(UInt32(chunk) | UInt32(sequence) << 24, endianness: .little)
+            var part = rest.readSlice(length: chunk)!
+            writeBuffer(&part)
+            sequence &+= 1
+            if chunk < MySQLFrame.maxPayloadLength { return sequence }
+        }
+    }
+
+    /// Writes a packet whose payload `body` produces; the header is written last (payload < 16 MiB).
+    @inlinable
+    public mutating func writeMySQLPacket(sequenceID: UInt8, _ body: (inout ByteBuffer) -> Void) {
+        let start = writerIndex
+        writeInteger(UInt32(0))
+        body(&self)
+        let length = writerIndex - start - MySQLFrame.headerLength
+        precondition(length < MySQLFrame.maxPayloadLength, "large payloads go through writeMySQLPacket(sequenceID:payload:)")
+        setInteger(UInt32(length) | UInt32(sequenceID) << 24, at: start, endianness: .little)
+    }
+}

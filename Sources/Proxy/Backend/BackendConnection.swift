@@ -1,0 +1,295 @@
+import Logging
+import MySQLProtocol
+import NIOCore
+import NIOPosix
+
+/// One connection to a backend server: logs in, then runs one command at a time, either forwarding
+/// the response to a client session or collecting it for Junction itself.
+///
+/// Lives on one event loop with the sessions that borrow it; every method must be called there.
+final class BackendConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    let key: PoolKey
+    let server: BackendServer
+    let createdAt: NIODeadline
+    /// Session settings as they are on the server.
+    var settings: SessionSettings
+    /// Statements prepared on this connection, by SQL text.
+    var preparedStatements: [String: PreparedOnBackend] = [:]
+    /// The server's thread id (for KILL).
+    private(set) var threadID: UInt32 = 0
+    private(set) var serverVersion = ""
+    private(set) var capabilities: CapabilityFlags = []
+    private(set) var channel: Channel?
+    private(set) var isBroken = false
+    /// Sequence id of the last packet forwarded to the client (to number an ERR after a partial response).
+    private(set) var lastForwardedSequenceID: UInt8 = 0
+    let logger: Logger
+
+    private var authenticator: BackendAuthenticator?
+    private var loginPromise: EventLoopPromise<BackendConnection>?
+    private var inbound = ByteBuffer()
+    private var operation: Operation?
+    /// Inside a frame of a packet of 16 MiB or more: the next frame continues it.
+    private var continuingLargePacket = false
+
+    fileprivate enum Operation {
+        case forward(ResponseTracker, BackendResponseSink, forwardedAnything: Bool)
+        case collect(ResponseTracker, EventLoopPromise<InternalReply>, [ByteBuffer])
+    }
+
+    init(key: PoolKey, server: BackendServer, settings: SessionSettings, authenticator: BackendAuthenticator,
+         loop: EventLoop, logger: Logger) {
+        self.key = key
+        self.server = server
+        self.settings = settings
+        self.authenticator = authenticator
+        self.createdAt = .now()
+        self.loginPromise = loop.makePromise()
+        self.logger = logger
+    }
+
+    /// Opens a TCP connection and logs in.
+    static func connect(key: PoolKey, server: BackendServer, user: ProxyUser, schema: String?,
+                        clientCapabilities: CapabilityFlags, on loop: EventLoop, timeoutMs: Int,
+                        logger: Logger) -> EventLoopFuture<BackendConnection> {
+        var wanted: CapabilityFlags = [.longPassword, .longFlag, .protocol41, .transactions, .secureConnection,
+                                       .multiStatements, .multiResults, .psMultiResults, .pluginAuth,
+                                       .pluginAuthLenencClientData]
+        wanted.formUnion(clientCapabilities.intersection(.resultShaping))
+        let auth = BackendAuthenticator(username: user.username, password: user.password, schema: schema,
+                                        wantedCapabilities: wanted, collation: key.collation)
+        var settings = SessionSettings(schema: schema)
+        settings.multiStatements = true
+        let connection = BackendConnection(key: key, server: server, settings: settings, authenticator: auth,
+                                           loop: loop, logger: logger)
+        let timeout = TimeAmount.milliseconds(Int64(max(timeoutMs, 1)))
+        let connected = ClientBootstrap(group: loop)
+            .connectTimeout(timeout)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in channel.pipeline.addHandler(connection) }
+            .connect(host: server.endpoint.host, port: server.endpoint.port)
+        connected.whenFailure { error in
+            connection.failLogin(.connectFailed(server.endpoint, "\(error)"))
+        }
+        let deadline = loop.scheduleTask(in: timeout) {
+            connection.failLogin(.timeout(server.endpoint))
+            connection.channel?.close(promise: nil)
+        }
+        let login = connection.loginPromise!.futureResult
+        login.whenComplete { _ in deadline.cancel() }
+        return login
+    }
+
+    var isIdle: Bool { operation == nil && !isBroken && (channel?.isActive ?? false) }
+
+    // MARK: - Commands
+
+    /// Sends a client command and forwards the response to `sink`.
+    func forward(command payload: ByteBuffer, tracker: ResponseTracker, to sink: BackendResponseSink) {
+        precondition(operation == nil, "one command at a time")
+        operation = .forward(tracker, sink, forwardedAnything: false)
+        send(payload, sequenceID: 0)
+    }
+
+    /// Sends raw packets (LOCAL INFILE data) of the command in progress; the caller framed them.
+    func sendRaw(_ bytes: ByteBuffer, flush: Bool) {
+        guard let channel else { return }
+        if flush { channel.writeAndFlush(bytes, promise: nil) } else { channel.write(bytes, promise: nil) }
+    }
+
+    /// The client finished its LOCAL INFILE upload.
+    func localInfileDataSent() {
+        if case .forward(var tracker, let sink, let fwd) = operation {
+            tracker.localInfileDataSent()
+            operation = .forward(tracker, sink, forwardedAnything: fwd)
+        }
+    }
+
+    /// Sends a command of Junction's own and returns its reply.
+    func execute(_ payload: ByteBuffer, command: ResponseTracker.Command) -> EventLoopFuture<InternalReply> {
+        guard let channel, channel.isActive, !isBroken else {
+            return (channel?.eventLoop ?? loginPromise!.futureResult.eventLoop).makeFailedFuture(BackendError.connectionLost(server.endpoint))
+        }
+        precondition(operation == nil, "one command at a time")
+        let promise = channel.eventLoop.makePromise(of: InternalReply.self)
+        operation = .collect(ResponseTracker(command: command, deprecateEOF: capabilities.contains(.deprecateEOF)), promise, [])
+        send(payload, sequenceID: 0)
+        return promise.futureResult
+    }
+
+    /// Sends a command that has no response (COM_STMT_SEND_LONG_DATA, COM_STMT_CLOSE).
+    func sendWithoutResponse(_ payload: ByteBuffer) {
+        send(payload, sequenceID: 0, flush: false)
+    }
+
+    func close() {
+        isBroken = true
+        channel?.close(promise: nil)
+    }
+
+    /// Stops or resumes reading from the server (backpressure from a slow client).
+    func setReading(_ enabled: Bool) {
+        channel?.setOption(ChannelOptions.autoRead, value: enabled).whenComplete { _ in }
+        if enabled { channel?.read() }
+    }
+
+    private func send(_ payload: ByteBuffer, sequenceID: UInt8, flush: Bool = true) {
+        guard let channel else { return }
+        var out = channel.allocator.buffer(capacity: payload.readableBytes + 8)
+        out.writeMySQLPacket(sequenceID: sequenceID, payload: payload)
+        if flush { channel.writeAndFlush(out, promise: nil) } else { channel.write(out, promise: nil) }
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channel = context.channel
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
+        if authenticator != nil { processLogin(context: context) }
+        if authenticator == nil { processResponse(context: context) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .forward(_, let sink, _) = operation { sink.backendFlush() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(.connectionLost(server.endpoint))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("backend error", metadata: ["backend": "\(server.endpoint)", "error": "\(error)"])
+        fail(.connectionLost(server.endpoint))
+        context.close(promise: nil)
+    }
+
+    private func fail(_ error: BackendError) {
+        isBroken = true
+        failLogin(error)
+        switch operation {
+        case .forward(_, let sink, let forwarded):
+            operation = nil
+            sink.backendFailed(self, error: error, forwardedAnything: forwarded)
+        case .collect(_, let promise, _):
+            operation = nil
+            promise.fail(error)
+        case nil:
+            break
+        }
+    }
+
+    private func failLogin(_ error: BackendError) {
+        guard let promise = loginPromise else { return }
+        loginPromise = nil
+        authenticator = nil
+        isBroken = true
+        promise.fail(error)
+    }
+
+    private func processLogin(context: ChannelHandlerContext) {
+        while authenticator != nil, let (payload, sequenceID) = inbound.readFrame() {
+            switch authenticator!.packetReceived(payload, sequenceID: sequenceID) {
+            case .send(let body, let seq):
+                send(body, sequenceID: seq)
+            case .wait:
+                continue
+            case .authenticated(let handshake):
+                threadID = handshake.connectionID
+                serverVersion = handshake.serverVersion
+                capabilities = authenticator!.negotiated
+                authenticator = nil
+                let promise = loginPromise
+                loginPromise = nil
+                promise?.succeed(self)
+            case .failed(let error):
+                failLogin(error)
+                context.close(promise: nil)
+                return
+            }
+        }
+    }
+
+    /// Walks the complete packets in `inbound`, feeds them to the operation's tracker, and forwards
+    /// them as one slice per read burst.
+    private func processResponse(context: ChannelHandlerContext) {
+        guard let current = operation else {
+            if inbound.readableBytes > 0 {
+                logger.debug("unexpected data from idle backend", metadata: ["backend": "\(server.endpoint)"])
+                fail(.protocolViolation("data while idle"))
+                context.close(promise: nil)
+            }
+            return
+        }
+        switch current {
+        case .forward(var tracker, let sink, let forwardedBefore):
+            let start = inbound.readerIndex
+            var end = start
+            var outcome: ResponseTracker.Event = .continues
+            while let (length, sequenceID) = inbound.peekFrameHeader(at: end), inbound.writerIndex - end >= 4 + length {
+                lastForwardedSequenceID = sequenceID
+                let wasContinuation = continuingLargePacket
+                continuingLargePacket = length == MySQLFrame.maxPayloadLength
+                if !wasContinuation {
+                    outcome = tracker.packetReceived(inbound.getSlice(at: end + 4, length: length)!)
+                }
+                end += 4 + length
+                if case .continues = outcome { continue }
+                if continuingLargePacket { outcome = .continues; continue }
+                break
+            }
+            if end > start {
+                sink.backendForward(inbound.getSlice(at: start, length: end - start)!)
+                inbound.moveReaderIndex(to: end)
+            }
+            operation = .forward(tracker, sink, forwardedAnything: forwardedBefore || end > start)
+            if inbound.readableBytes == 0 { inbound = ByteBuffer() }
+            switch outcome {
+            case .continues:
+                break
+            case .localInfileRequested:
+                sink.backendLocalInfileRequested(self)
+            case .ended(let status, let warnings, let isError):
+                operation = nil
+                sink.backendResponseEnded(self, status: status, warnings: warnings, isError: isError)
+                if operation == nil, inbound.readableBytes > 0 { processResponse(context: context) }
+            case .protocolViolation(let why):
+                logger.warning("backend protocol violation", metadata: ["backend": "\(server.endpoint)", "why": "\(why)"])
+                fail(.protocolViolation(why))
+                context.close(promise: nil)
+            }
+        case .collect(var tracker, let promise, var packets):
+            while let (payload, _) = inbound.readFrame() {
+                switch tracker.packetReceived(payload) {
+                case .continues:
+                    packets.append(ByteBuffer(buffer: payload))
+                case .ended(let status, _, let isError):
+                    operation = nil
+                    if isError {
+                        let err = (try? ErrPacket.decode(from: payload, capabilities: .protocol41)) ?? MySQLErrorCode.general.packet("backend error")
+                        promise.succeed(.error(err))
+                    } else if tracker.command == .prepare {
+                        packets.append(ByteBuffer(buffer: payload))
+                        promise.succeed(.packets(packets))
+                    } else {
+                        promise.succeed(.ok(status: status ?? []))
+                    }
+                    if inbound.readableBytes == 0 { inbound = ByteBuffer() }
+                    return
+                case .localInfileRequested, .protocolViolation:
+                    operation = nil
+                    fail(.protocolViolation("unexpected reply to an internal command"))
+                    promise.fail(BackendError.protocolViolation("unexpected reply to an internal command"))
+                    context.close(promise: nil)
+                    return
+                }
+            }
+            operation = .collect(tracker, promise, packets)
+        }
+    }
+}

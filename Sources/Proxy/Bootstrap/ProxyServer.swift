@@ -1,0 +1,104 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The client port: accepts connections and gives each a `ClientSession` on the event loop that
+/// accepted it, with that loop's `LoopContext` (pool, snapshot).
+public final class ProxyServer: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let store: ProxyConfigStore
+    private let logger: Logger
+    private let contexts: LoopContexts
+    private let connectionIDs = ConnectionIDGenerator()
+
+    public init(group: MultiThreadedEventLoopGroup, store: ProxyConfigStore, logger: Logger) {
+        self.group = group
+        self.store = store
+        self.logger = logger
+        self.contexts = LoopContexts(group: group, store: store, logger: logger)
+    }
+
+    /// Listens on `host:port`; the returned channel closes when the listener stops.
+    public func bind(host: String, port: Int) -> EventLoopFuture<Channel> {
+        ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [contexts, logger, connectionIDs] channel in
+                let id = connectionIDs.next()
+                let loopContext = contexts.context(for: channel.eventLoop)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ClientSession(loopContext: loopContext, connectionID: id, logger: logger))
+                }
+            }
+            .bind(host: host, port: port)
+    }
+
+    /// Asks the configured servers for their greeting, so that clients can be shown the backends'
+    /// version (see `ProxyConfigStore.learnedServerVersion`). Completes when one answered or all failed.
+    public func learnServerVersion() -> EventLoopFuture<String?> {
+        let loop = group.any()
+        let servers = store.current.hostgroups.values.flatMap { $0 }.map(\.endpoint)
+        let unique = Array(Set(servers))
+        guard !unique.isEmpty else { return loop.makeSucceededFuture(nil) }
+        let promise = loop.makePromise(of: String?.self)
+        // Every callback below runs on `loop`, so the flag needs no lock.
+        final class Once: @unchecked Sendable { var done = false }
+        let once = Once()
+        let probes = unique.map { ServerGreetingProbe.version(of: $0, on: loop, timeoutMs: 2000) }
+        for probe in probes {
+            probe.whenSuccess { [store] version in
+                store.learnedServerVersion.withLockedValue { if $0 == nil { $0 = version } }
+                if !once.done { once.done = true; promise.succeed(version) }
+            }
+        }
+        EventLoopFuture.whenAllComplete(probes, on: loop).whenComplete { _ in
+            if !once.done { once.done = true; promise.succeed(nil) }
+        }
+        return promise.futureResult
+    }
+
+    /// Closes the idle pooled backend connections of every loop.
+    public func closeIdleBackends() -> EventLoopFuture<Void> {
+        let futures = contexts.all.map { context in context.loop.submit { context.value.closeIdle() } }
+        return EventLoopFuture.andAllSucceed(futures, on: group.any())
+    }
+
+    /// Idle pooled backend connections across loops (for tests and stats).
+    public func idleBackendCount() -> EventLoopFuture<Int> {
+        let futures = contexts.all.map { context in context.loop.submit { context.value.idleCount } }
+        return EventLoopFuture.reduce(0, futures, on: group.any(), +)
+    }
+}
+
+/// One `LoopContext` per event loop, created up front; each is used only on its own loop.
+final class LoopContexts: @unchecked Sendable {
+    struct Entry {
+        let loop: EventLoop
+        let value: LoopContext
+    }
+    let all: [Entry]
+    private let byLoop: [ObjectIdentifier: LoopContext]
+
+    init(group: MultiThreadedEventLoopGroup, store: ProxyConfigStore, logger: Logger) {
+        var entries: [Entry] = []
+        let loops = Array(group.makeIterator())
+        for loop in loops {
+            entries.append(Entry(loop: loop, value: LoopContext(loop: loop, store: store, loopCount: loops.count, logger: logger)))
+        }
+        all = entries
+        byLoop = Dictionary(uniqueKeysWithValues: entries.map { (ObjectIdentifier($0.loop), $0.value) })
+    }
+
+    func context(for loop: EventLoop) -> LoopContext {
+        byLoop[ObjectIdentifier(loop)]!
+    }
+}
+
+/// Connection ids for the handshake and the processlist, unique in the process.
+final class ConnectionIDGenerator: Sendable {
+    private let counter = Atomic<UInt32>(1)
+    func next() -> UInt32 { counter.add(1, ordering: .relaxed).oldValue }
+}

@@ -1,0 +1,155 @@
+import Logging
+import MySQLProtocol
+import NIOCore
+
+/// Everything one event loop owns: its copy of the runtime snapshot and its backend connection pool.
+/// Only that loop touches it, so nothing here takes a lock.
+final class LoopContext {
+    let loop: EventLoop
+    let store: ProxyConfigStore
+    let logger: Logger
+    /// How many loops share the servers' `max_connections`; each loop may open its share.
+    let loopCount: Int
+    private(set) var snapshot: ProxySnapshot
+    private var generation: UInt64
+    private var idle: [PoolKey: [BackendConnection]] = [:]
+    private var openPerServer: [ServerEndpoint: Int] = [:]
+    var questions = 0
+
+    init(loop: EventLoop, store: ProxyConfigStore, loopCount: Int, logger: Logger) {
+        self.loop = loop
+        self.store = store
+        self.loopCount = loopCount
+        self.logger = logger
+        self.snapshot = store.current
+        self.generation = store.generation
+    }
+
+    /// Picks up a newly published snapshot; called before each client command.
+    @inline(__always)
+    func refreshSnapshot() {
+        let g = store.generation
+        guard g != generation else { return }
+        snapshot = store.current
+        generation = g
+    }
+
+    struct Request {
+        var hostgroup: Int
+        var user: ProxyUser
+        var clientCapabilities: CapabilityFlags
+        var collation: UInt8
+        var schema: String?
+    }
+
+    /// A backend connection for `request`: an idle pooled one if the chosen server has one, else a new one.
+    /// Connect failures are retried (`connect_retries_on_failure`, `connect_retries_delay`) until
+    /// `connect_timeout_server_max`, then fail with ERR 9001.
+    func acquire(_ request: Request) -> EventLoopFuture<BackendConnection> {
+        let started = NIODeadline.now()
+        let promise = loop.makePromise(of: BackendConnection.self)
+        attempt(request, number: 0, started: started, promise: promise)
+        return promise.futureResult
+    }
+
+    private func attempt(_ request: Request, number: Int, started: NIODeadline, promise: EventLoopPromise<BackendConnection>) {
+        let settings = snapshot.settings
+        let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
+        let servers = snapshot.hostgroups[request.hostgroup] ?? []
+        let chosen = ServerSelector.choose(from: servers) { server in
+            (self.openPerServer[server.endpoint] ?? 0) < self.share(of: server.maxConnections)
+                || !(self.idle[self.key(server, request)]?.isEmpty ?? true)
+        }
+        guard let server = chosen else {
+            if elapsedMs + settings.connectRetriesDelayMs < settings.connectTimeoutServerMaxMs, !servers.isEmpty {
+                loop.scheduleTask(in: .milliseconds(Int64(max(settings.connectRetriesDelayMs, 10)))) {
+                    self.attempt(request, number: number, started: started, promise: promise)
+                }
+                return
+            }
+            promise.fail(ProxyError.noBackend(hostgroup: request.hostgroup, elapsedMs: elapsedMs))
+            return
+        }
+        let key = key(server, request)
+        while var list = idle[key], let conn = list.popLast() {
+            idle[key] = list
+            if conn.isIdle && !isTooOld(conn) {
+                promise.succeed(conn)
+                return
+            }
+            conn.close()
+        }
+        openPerServer[server.endpoint, default: 0] += 1
+        let remaining = max(1, settings.connectTimeoutServerMaxMs - elapsedMs)
+        BackendConnection.connect(key: key, server: server, user: request.user, schema: request.schema,
+                                  clientCapabilities: request.clientCapabilities, on: loop,
+                                  timeoutMs: min(settings.connectTimeoutServerMs, remaining), logger: logger)
+            .whenComplete { result in
+                switch result {
+                case .success(let conn):
+                    conn.channel?.closeFuture.whenComplete { _ in self.openPerServer[server.endpoint, default: 1] -= 1 }
+                    promise.succeed(conn)
+                case .failure(let error):
+                    self.openPerServer[server.endpoint, default: 1] -= 1
+                    if case BackendError.authenticationFailed(let err) = error {
+                        promise.fail(ProxyError.backendRefused(err))
+                        return
+                    }
+                    if case BackendError.unsupportedAuth = error {
+                        promise.fail(error)
+                        return
+                    }
+                    self.logger.info("backend connect failed", metadata: ["backend": "\(server.endpoint)", "error": "\(error)"])
+                    let elapsed = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
+                    if number < settings.connectRetriesOnFailure, elapsed < settings.connectTimeoutServerMaxMs {
+                        self.loop.scheduleTask(in: .milliseconds(Int64(settings.connectRetriesDelayMs))) {
+                            self.attempt(request, number: number + 1, started: started, promise: promise)
+                        }
+                    } else {
+                        promise.fail(ProxyError.noBackend(hostgroup: request.hostgroup, elapsedMs: elapsed))
+                    }
+                }
+            }
+    }
+
+    /// Returns a connection to the pool, or closes it when it cannot be reused.
+    func release(_ conn: BackendConnection) {
+        guard conn.isIdle, !isTooOld(conn),
+              let server = snapshot.server(conn.server.endpoint, in: conn.server.hostgroup), server.status == .online else {
+            conn.close()
+            return
+        }
+        var list = idle[conn.key, default: []]
+        let cap = max(1, share(of: server.maxConnections) * max(snapshot.settings.freeConnectionsPct, 1) / 100)
+        guard list.count < cap else {
+            conn.close()
+            return
+        }
+        list.append(conn)
+        idle[conn.key] = list
+    }
+
+    /// Idle connections in this loop's pool, per server (for stats and tests).
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+
+    /// Closes every pooled connection (shutdown).
+    func closeIdle() {
+        for list in idle.values { for conn in list { conn.close() } }
+        idle = [:]
+    }
+
+    private func key(_ server: BackendServer, _ request: Request) -> PoolKey {
+        PoolKey(endpoint: server.endpoint, username: request.user.username, capabilities: request.clientCapabilities,
+                collation: request.collation)
+    }
+
+    private func share(of maxConnections: Int) -> Int {
+        max(1, (maxConnections + loopCount - 1) / loopCount)
+    }
+
+    private func isTooOld(_ conn: BackendConnection) -> Bool {
+        let maxAge = snapshot.settings.connectionMaxAgeMs
+        guard maxAge > 0 else { return false }
+        return NIODeadline.now() - conn.createdAt > .milliseconds(Int64(maxAge))
+    }
+}

@@ -1,0 +1,33 @@
+import NIOConcurrencyHelpers
+import Synchronization
+
+/// Holds the published `ProxySnapshot`. Publishing bumps a generation; event loops compare it with
+/// their own copy before each client command (one atomic load when nothing changed).
+public final class ProxyConfigStore: Sendable {
+    private let box: NIOLockedValueBox<ProxySnapshot>
+    private let generationCounter = Atomic<UInt64>(1)
+    /// Client connections open on the client port, across all loops.
+    let clientConnections = Atomic<Int>(0)
+    /// The version string a backend announced, shown to clients when `mysql-server_version` is left at
+    /// its default: clients then pick charsets and features the real server has (a MySQL 8 version in
+    /// front of MariaDB makes MySQL 8 drivers ask for collations MariaDB lacks).
+    let learnedServerVersion = NIOLockedValueBox<String?>(nil)
+    /// Open client connections per user, for `mysql_users.max_connections`.
+    let connectionsPerUser = NIOLockedValueBox<[String: Int]>([:])
+
+    public init(_ initial: ProxySnapshot) {
+        box = NIOLockedValueBox(initial)
+    }
+
+    public func publish(_ snapshot: ProxySnapshot) {
+        box.withLockedValue { $0 = snapshot }
+        generationCounter.add(1, ordering: .releasing)
+    }
+
+    public var current: ProxySnapshot { box.withLockedValue { $0 } }
+
+    var generation: UInt64 { generationCounter.load(ordering: .acquiring) }
+
+    /// Open client connections right now.
+    public var openClientConnections: Int { clientConnections.load(ordering: .relaxed) }
+}

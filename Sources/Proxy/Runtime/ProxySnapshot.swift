@@ -1,0 +1,100 @@
+/// The immutable view of the runtime configuration the query path reads: users, hostgroups and the
+/// variables that shape sessions and pools. A new snapshot is published on every LOAD … TO RUNTIME;
+/// sessions pick it up at their next command.
+public final class ProxySnapshot: Sendable {
+    public let users: [String: ProxyUser]
+    public let hostgroups: [Int: [BackendServer]]
+    public let settings: ProxySettings
+
+    public init(users: [ProxyUser], servers: [BackendServer], settings: ProxySettings) {
+        var byName: [String: ProxyUser] = [:]
+        for user in users where user.active { byName[user.username] = user }
+        self.users = byName
+        self.hostgroups = Dictionary(grouping: servers, by: \.hostgroup)
+        self.settings = settings
+    }
+
+    /// The server row for `endpoint` in `hostgroup`, if it is configured there.
+    public func server(_ endpoint: ServerEndpoint, in hostgroup: Int) -> BackendServer? {
+        hostgroups[hostgroup]?.first { $0.endpoint == endpoint }
+    }
+}
+
+/// host:port of a backend server.
+public struct ServerEndpoint: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) { self.host = host; self.port = port }
+    public var description: String { "\(host):\(port)" }
+}
+
+/// A backend server of a hostgroup (a runtime `mysql_servers` row).
+public struct BackendServer: Hashable, Sendable {
+    public enum Status: String, Sendable { case online = "ONLINE", shunned = "SHUNNED", offlineSoft = "OFFLINE_SOFT", offlineHard = "OFFLINE_HARD" }
+    public var hostgroup: Int
+    public var endpoint: ServerEndpoint
+    public var status: Status
+    public var weight: Int
+    public var maxConnections: Int
+
+    public init(hostgroup: Int, endpoint: ServerEndpoint, status: Status = .online, weight: Int = 1, maxConnections: Int = 1000) {
+        self.hostgroup = hostgroup
+        self.endpoint = endpoint
+        self.status = status
+        self.weight = weight
+        self.maxConnections = maxConnections
+    }
+}
+
+/// A user of the client port (a runtime `mysql_users` row). The same credentials log in to backends.
+public struct ProxyUser: Sendable, Equatable {
+    public var username: String
+    public var password: String
+    public var active: Bool
+    public var defaultHostgroup: Int
+    public var defaultSchema: String?
+    public var transactionPersistent: Bool
+    public var maxConnections: Int
+    public var frontend: Bool
+    public var backend: Bool
+
+    public init(username: String, password: String, active: Bool = true, defaultHostgroup: Int = 0,
+                defaultSchema: String? = nil, transactionPersistent: Bool = true, maxConnections: Int = 10000,
+                frontend: Bool = true, backend: Bool = true) {
+        self.username = username
+        self.password = password
+        self.active = active
+        self.defaultHostgroup = defaultHostgroup
+        self.defaultSchema = defaultSchema
+        self.transactionPersistent = transactionPersistent
+        self.maxConnections = maxConnections
+        self.frontend = frontend
+        self.backend = backend
+    }
+}
+
+/// The `mysql-*` variables the query path uses, in their runtime form.
+public struct ProxySettings: Sendable, Equatable {
+    public var serverVersion = ProxySettings.defaultServerVersion
+    /// `mysql-server_version`'s default; while it is in force Junction shows the backends' own version.
+    public static let defaultServerVersion = "8.0.11"
+    public var maxConnections = 2048
+    public var connectTimeoutServerMs = 3000
+    public var connectTimeoutServerMaxMs = 10000
+    public var connectRetriesOnFailure = 10
+    public var connectRetriesDelayMs = 1
+    public var connectTimeoutClientMs = 10000
+    public var freeConnectionsPct = 10
+    public var connectionMaxAgeMs = 0
+    public var defaultSchema = "information_schema"
+    public var maxAllowedPacket = 67_108_864
+    public var enableLoadDataLocalInfile = false
+    public var queryRetriesOnFailure = 1
+    public var multiplexing = true
+    public var autocommitFalseIsTransaction = false
+    public var enableClientDeprecateEOF = true
+    public var defaultCollation: UInt8 = 33
+    public var versionComment = "Junction"
+
+    public init() {}
+}

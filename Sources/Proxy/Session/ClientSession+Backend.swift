@@ -1,0 +1,268 @@
+import MySQLProtocol
+import NIOCore
+import SQLText
+
+/// A client command being run on a backend, kept until its response ends so that it can be
+/// retried on another connection if the first one turns out dead before any byte reached the client.
+struct RunningCommand {
+    typealias After = (ClientSession, BackendConnection, ServerStatusFlags?, Bool) -> Void
+    typealias Build = (ClientSession, BackendConnection) -> EventLoopFuture<ByteBuffer>
+    var payload: ByteBuffer
+    var command: ResponseTracker.Command
+    var retriable: Bool
+    var attempts = 0
+    /// Runs when the response ended (status nil on ERR; the Bool says whether it was an ERR).
+    var after: After?
+    /// Turns the client's payload into the one this connection needs (statement ids), preparing first if needed.
+    var build: Build?
+    /// Runs instead of forwarding (COM_STMT_PREPARE); ends with `customCommandFinished` or `commandFailed`.
+    var custom: ((ClientSession, BackendConnection) -> Void)?
+}
+
+extension ClientSession: BackendResponseSink {
+    /// Runs a client command on a backend connection of the session's hostgroup and forwards the response.
+    func runOnBackend(_ payload: ByteBuffer, command: ResponseTracker.Command, retriable: Bool = true,
+                      build: RunningCommand.Build? = nil, after: RunningCommand.After? = nil) {
+        running = RunningCommand(payload: payload, command: command, retriable: retriable, after: after, build: build)
+        phase = .running
+        startRunning()
+    }
+
+    func startRunning() {
+        withBackend { [self] result in
+            guard case .running = phase, let command = running else {
+                if case .success(let conn) = result, backend !== conn { loopContext.release(conn) }
+                return
+            }
+            switch result {
+            case .failure(let error):
+                commandFailed(error, sequenceID: 1)
+            case .success(let conn):
+                if let custom = command.custom { custom(self, conn); return }
+                let tracker = ResponseTracker(command: command.command, deprecateEOF: conn.capabilities.contains(.deprecateEOF))
+                guard let build = command.build else {
+                    conn.forward(command: command.payload, tracker: tracker, to: self)
+                    return
+                }
+                build(self, conn).whenComplete { [self] built in
+                    guard case .running = phase else { return }
+                    switch built {
+                    case .success(let payload): conn.forward(command: payload, tracker: tracker, to: self)
+                    case .failure(let error): commandFailed(error, sequenceID: 1)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the running command with an error: a dead connection is retried when that is safe.
+    func commandFailed(_ error: any Error, sequenceID: UInt8) {
+        if var command = running, isRetriable(error), command.retriable, !inTransaction, !pinned,
+           command.attempts < max(loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
+            command.attempts += 1
+            running = command
+            logger.info("retrying a command on another backend connection", metadata: ["error": "\(error)"])
+            startRunning()
+            return
+        }
+        running = nil
+        sendError(ProxyError.errPacket(for: error), sequenceID: sequenceID)
+        commandFinished()
+    }
+
+    private func isRetriable(_ error: any Error) -> Bool {
+        switch error {
+        case BackendError.connectionLost, BackendError.timeout, BackendError.connectFailed: return true
+        default: return false
+        }
+    }
+
+    /// Gets the attached connection, or borrows one, and brings its settings in line with the session's.
+    func withBackend(_ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
+        if let attached = backend {
+            if attached.isIdle { replaySettings(on: attached, completion) ; return }
+            backend = nil
+            attached.close()
+            if pinned || inTransaction {
+                // The state that tied the session to that connection is gone with it.
+                pinned = false
+                inTransaction = false
+                completion(.failure(BackendError.connectionLost(attached.server.endpoint)))
+                return
+            }
+        }
+        guard let user else { completion(.failure(ProxyError.backendLost)); return }
+        let request = LoopContext.Request(hostgroup: hostgroup, user: user, clientCapabilities: clientCapabilities,
+                                          collation: collation, schema: settings.schema)
+        loopContext.acquire(request).whenComplete { [self] result in
+            switch result {
+            case .success(let conn):
+                guard case .running = phase else { loopContext.release(conn); return }
+                backend = conn
+                replaySettings(on: conn, completion)
+            case .failure(let error):
+                completion(.failure(error))
+            }
+        }
+    }
+
+    /// Sends what `ReplayPlan` says, one command at a time, then calls `completion`.
+    private func replaySettings(on conn: BackendConnection, _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
+        let plan = ReplayPlan(from: conn.settings, to: settings)
+        if plan.isEmpty { completion(.success(conn)); return }
+        var payload = ByteBufferAllocator().buffer(capacity: 64)
+        let applied: (BackendConnection) -> Void
+        if plan.resetFirst {
+            payload.writeInteger(CommandCode.resetConnection.rawValue)
+            applied = { $0.settings.settings = [:] }
+        } else if let multi = plan.setMultiStatements {
+            payload.writeInteger(CommandCode.setOption.rawValue)
+            payload.writeInteger(UInt16(multi ? 0 : 1), endianness: .little)
+            applied = { $0.settings.multiStatements = multi }
+        } else if let schema = plan.initDB {
+            payload.writeInteger(CommandCode.initDB.rawValue)
+            payload.writeString(schema)
+            applied = { $0.settings.schema = schema }
+        } else {
+            let wanted = settings.settings
+            payload.writeInteger(CommandCode.query.rawValue)
+            payload.writeString(plan.statements.joined(separator: ";"))
+            if plan.statements.count > 1 && !conn.settings.multiStatements {
+                // Send one at a time: the connection does not accept several statements in one packet.
+                payload.clear()
+                payload.writeInteger(CommandCode.query.rawValue)
+                payload.writeString(plan.statements[0])
+                let rest = Array(plan.statements.dropFirst())
+                conn.execute(payload, command: .query).whenComplete { [self] result in
+                    handleReplayResult(result, on: conn, applied: { _ in }, next: { self.replayStatements(rest, on: conn, wanted: wanted, completion) }, completion)
+                }
+                return
+            }
+            applied = { $0.settings.settings = wanted }
+        }
+        conn.execute(payload, command: .singlePacketOrQuery(for: payload)).whenComplete { [self] result in
+            handleReplayResult(result, on: conn, applied: applied, next: { self.replaySettings(on: conn, completion) }, completion)
+        }
+    }
+
+    private func replayStatements(_ statements: [String], on conn: BackendConnection, wanted: [String: SQLSetting],
+                                  _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
+        guard let first = statements.first else {
+            conn.settings.settings = wanted
+            replaySettings(on: conn, completion)
+            return
+        }
+        var payload = ByteBufferAllocator().buffer(capacity: 64)
+        payload.writeInteger(CommandCode.query.rawValue)
+        payload.writeString(first)
+        conn.execute(payload, command: .query).whenComplete { [self] result in
+            handleReplayResult(result, on: conn, applied: { _ in },
+                               next: { self.replayStatements(Array(statements.dropFirst()), on: conn, wanted: wanted, completion) }, completion)
+        }
+    }
+
+    private func handleReplayResult(_ result: Result<InternalReply, any Error>, on conn: BackendConnection,
+                                    applied: (BackendConnection) -> Void, next: () -> Void,
+                                    _ completion: (Result<BackendConnection, any Error>) -> Void) {
+        switch result {
+        case .success(.error(let err)):
+            detach(conn, close: true)
+            completion(.failure(ProxyError.backendRefused(err)))
+        case .success:
+            applied(conn)
+            next()
+        case .failure(let error):
+            detach(conn, close: true)
+            completion(.failure(error))
+        }
+    }
+
+    func detach(_ conn: BackendConnection, close: Bool) {
+        if backend === conn { backend = nil }
+        if close { conn.close() } else { loopContext.release(conn) }
+    }
+
+    /// The command is over: release the connection if nothing ties the session to it, then go on
+    /// with the client's next packets.
+    func commandFinished() {
+        if let attached = backend, !pinned, !inTransaction, !settings.autocommitOff, loopContext.snapshot.settings.multiplexing {
+            backend = nil
+            loopContext.release(attached)
+        }
+        guard case .closed = phase else {
+            phase = .ready
+            processInbound()
+            return
+        }
+    }
+
+    // MARK: - BackendResponseSink
+
+    func backendForward(_ bytes: ByteBuffer) {
+        write(bytes)
+    }
+
+    func backendFlush() {
+        flush()
+    }
+
+    func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool) {
+        if let status { inTransaction = status.contains(.inTransaction) }
+        let command = running
+        running = nil
+        command?.after?(self, connection, status, isError)
+        flush()
+        commandFinished()
+    }
+
+    func backendLocalInfileRequested(_ connection: BackendConnection) {
+        flush()
+        phase = .uploadingLocalInfile(connection)
+        processInbound()
+    }
+
+    func backendFailed(_ connection: BackendConnection, error: any Error, forwardedAnything: Bool) {
+        if backend === connection { backend = nil }
+        guard running != nil else { return }
+        if forwardedAnything || pinned || inTransaction {
+            // The client saw part of the response, or state on that connection is lost: report it.
+            running = nil
+            pinned = false
+            inTransaction = false
+            let sequence = forwardedAnything ? connection.lastForwardedSequenceID &+ 1 : 1
+            sendError(ProxyError.backendLost.errPacket, sequenceID: sequence)
+            commandFinished()
+            return
+        }
+        if case .uploadingLocalInfile = phase { phase = .running }
+        commandFailed(error, sequenceID: 1)
+    }
+
+    /// Passes the client's LOCAL INFILE packets to the backend unchanged, until the empty one.
+    func forwardLocalInfileData(to conn: BackendConnection) {
+        let start = inbound.readerIndex
+        var end = start
+        var finished = false
+        while let (length, _) = inbound.peekFrameHeader(at: end), inbound.writerIndex - end >= 4 + length {
+            end += 4 + length
+            if length == 0 { finished = true; break }
+        }
+        if end > start {
+            conn.sendRaw(inbound.getSlice(at: start, length: end - start)!, flush: true)
+            inbound.moveReaderIndex(to: end)
+        }
+        if finished {
+            conn.localInfileDataSent()
+            phase = .running
+        }
+    }
+}
+
+typealias SQLSetting = SetStatementParser.Setting
+
+extension ResponseTracker.Command {
+    /// Replies to COM_QUERY replays may be result sets in theory; everything else is one packet.
+    static func singlePacketOrQuery(for payload: ByteBuffer) -> ResponseTracker.Command {
+        payload.getInteger(at: payload.readerIndex, as: UInt8.self) == CommandCode.query.rawValue ? .query : .singlePacket
+    }
+}

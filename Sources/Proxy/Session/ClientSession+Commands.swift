@@ -1,0 +1,209 @@
+import MySQLProtocol
+import NIOCore
+import SQLText
+
+/// Dispatch of client commands: what Junction answers itself and what runs on a backend.
+extension ClientSession {
+    func commandReceived(_ payload: ByteBuffer) {
+        guard let byte = payload.getInteger(at: payload.readerIndex, as: UInt8.self) else {
+            sendError(MySQLErrorCode.malformedPacket.packet("Malformed communication packet"), sequenceID: 1)
+            return
+        }
+        loopContext.questions += 1
+        switch CommandCode(rawValue: byte) {
+        case .quit:
+            phase = .closed
+            context.close(promise: nil)
+        case .ping:
+            sendOK(sequenceID: 1)
+        case .query:
+            queryReceived(payload)
+        case .initDB:
+            let schema = String(decoding: payload.readableBytesView.dropFirst(), as: UTF8.self)
+            runOnBackend(payload, command: .singlePacket) { session, conn, _, isError in
+                guard !isError else { return }
+                session.settings.schema = schema
+                conn.settings.schema = schema
+            }
+        case .fieldList:
+            runOnBackend(payload, command: .fieldList)
+        case .statistics:
+            statisticsReceived()
+        case .setOption:
+            setOptionReceived(payload)
+        case .changeUser:
+            changeUserReceived(payload)
+        case .resetConnection:
+            resetSessionState(keepSchema: true)
+            sendOK(sequenceID: 1)
+        case .stmtPrepare:
+            prepareReceived(payload)
+        case .stmtExecute:
+            executeReceived(payload)
+        case .stmtSendLongData:
+            longDataReceived(payload)
+        case .stmtClose:
+            closeStatementReceived(payload)
+        case .stmtReset:
+            resetStatementReceived(payload)
+        case .stmtFetch:
+            fetchReceived(payload)
+        default:
+            sendError(MySQLErrorCode.unknownCommand.packet("Unknown command"), sequenceID: 1)
+        }
+    }
+
+    private func queryReceived(_ payload: ByteBuffer) {
+        let sql = Array(payload.readableBytesView.dropFirst())
+        if isVersionCommentProbe(sql) {
+            answerVersionComment()
+            return
+        }
+        let statement = TokenizedStatement(sql)
+        let traits = StatementClassifier.classify(statement)
+        switch traits.kind {
+        case .commit, .rollback where backend == nil && !inTransaction:
+            // Nothing is open anywhere: answer as the server would.
+            sendOK(sequenceID: 1)
+        case .set:
+            switch SetStatementParser.parse(statement) {
+            case .session(let changes):
+                runOnBackend(payload, command: .query) { session, conn, _, isError in
+                    guard !isError else { return }
+                    session.settings.apply(changes)
+                    conn.settings.apply(changes)
+                }
+            case .global:
+                runOnBackend(payload, command: .query)
+            case .pinsSession:
+                runOnBackend(payload, command: .query) { session, _, _, isError in
+                    if !isError { session.pinned = true }
+                }
+            }
+        case .use:
+            runOnBackend(payload, command: .query) { session, conn, _, isError in
+                guard !isError, let schema = traits.useSchema else { return }
+                session.settings.schema = schema
+                conn.settings.schema = schema
+            }
+        case .loadDataLocal where !loopContext.snapshot.settings.enableLoadDataLocalInfile:
+            sendError(MySQLErrorCode.unknownCommand.packet("Unsupported 'LOAD DATA LOCAL INFILE' command"), sequenceID: 1)
+        default:
+            let pins = traits.pinsConnection
+            runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal) { session, _, _, isError in
+                if pins && !isError { session.pinned = true }
+            }
+        }
+    }
+
+    /// `select @@version_comment limit 1`, which the mysql/mariadb CLI sends on connect.
+    private func isVersionCommentProbe(_ sql: [UInt8]) -> Bool {
+        guard sql.count == 32 else { return false }
+        return String(decoding: sql, as: UTF8.self).lowercased() == "select @@version_comment limit 1"
+    }
+
+    private func answerVersionComment() {
+        var out = context.channel.allocator.buffer(capacity: 128)
+        ResultSetWriter(capabilities: clientCapabilities, statusFlags: statusFlags)
+            .write(columns: [ColumnDefinition41(name: "@@version_comment", columnLength: 64)],
+                   rows: [[loopContext.snapshot.settings.versionComment]], sequenceID: 1, into: &out)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func statisticsReceived() {
+        let open = loopContext.store.openClientConnections
+        let text = "Uptime: \(ProcessUptime.seconds)  Threads: \(open)  Questions: \(loopContext.questions)  Slow queries: 0  Opens: 0  Open tables: 0  Queries per second avg: 0.000"
+        var out = context.channel.allocator.buffer(capacity: text.utf8.count + 4)
+        out.writeMySQLPacket(sequenceID: 1) { $0.writeString(text) }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func setOptionReceived(_ payload: ByteBuffer) {
+        guard let option = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt16.self), option <= 1 else {
+            sendError(MySQLErrorCode.unknownCommand.packet("Unknown COM_SET_OPTION option"), sequenceID: 1)
+            return
+        }
+        settings.multiStatements = option == 0
+        var out = context.channel.allocator.buffer(capacity: 16)
+        out.writeMySQLPacket(sequenceID: 1) {
+            if deprecateEOF {
+                OKPacket(header: 0xFE, statusFlags: statusFlags).encode(into: &$0, capabilities: clientCapabilities)
+            } else {
+                EOFPacket(statusFlags: statusFlags).encode(into: &$0)
+            }
+        }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// COM_CHANGE_USER: log in again as another user, then start from a clean session.
+    private func changeUserReceived(_ payload: ByteBuffer) {
+        var buffer = payload
+        buffer.moveReaderIndex(forwardBy: 1)
+        guard let username = buffer.readNullTerminatedString() else {
+            sendError(MySQLErrorCode.malformedPacket.packet("Malformed COM_CHANGE_USER"), sequenceID: 1)
+            return
+        }
+        var scramble: [UInt8] = []
+        if clientCapabilities.contains(.secureConnection) {
+            let length = buffer.readInteger(as: UInt8.self) ?? 0
+            scramble = buffer.readBytes(length: Int(length)) ?? []
+        } else {
+            scramble = Array((buffer.readNullTerminatedString() ?? "").utf8)
+        }
+        var schema = buffer.readNullTerminatedString()
+        if schema?.isEmpty == true { schema = nil }
+        if let charset = buffer.readInteger(endianness: .little, as: UInt16.self) { collation = UInt8(truncatingIfNeeded: charset) }
+        var plugin = NativePassword.pluginName
+        if clientCapabilities.contains(.pluginAuth), let name = buffer.readNullTerminatedString(), !name.isEmpty { plugin = name }
+        let snapshot = loopContext.snapshot
+        guard let candidate = snapshot.users[username], candidate.frontend,
+              Self.verify(scramble: scramble, plugin: plugin, password: candidate.password, nonce: nonce) else {
+            let address = context.channel.remoteAddress?.ipAddress ?? "localhost"
+            sendError(MySQLErrorCode.accessDenied.packet("Access denied for user '\(username)'@'\(address)' (using password: \(scramble.isEmpty ? "NO" : "YES"))"),
+                      sequenceID: 1)
+            context.close(promise: nil)
+            phase = .closed
+            return
+        }
+        if let previous = user, previous.username != candidate.username {
+            loopContext.store.connectionsPerUser.withLockedValue {
+                $0[previous.username, default: 1] -= 1
+                $0[candidate.username, default: 0] += 1
+            }
+        }
+        user = candidate
+        hostgroup = candidate.defaultHostgroup
+        resetSessionState(keepSchema: false)
+        settings.schema = schema ?? candidate.defaultSchema
+        logger[metadataKey: "user"] = "\(candidate.username)"
+        var sequence: UInt8 = 1
+        if plugin == CachingSHA2Password.pluginName {
+            var out = context.channel.allocator.buffer(capacity: 8)
+            out.writeMySQLPacket(sequenceID: sequence) { AuthMoreData.encode([AuthMoreData.fastAuthSuccess], into: &$0) }
+            write(out)
+            sequence = 2
+        }
+        sendOK(sequenceID: sequence)
+    }
+
+    /// Forgets everything the session set: variables, transaction, pins, prepared statements.
+    /// An attached backend connection is closed, since it may hold that state.
+    func resetSessionState(keepSchema: Bool) {
+        if let backend {
+            self.backend = nil
+            if pinned || inTransaction || settings.autocommitOff { backend.close() } else { loopContext.release(backend) }
+        }
+        let schema = keepSchema ? settings.schema : nil
+        settings = SessionSettings(schema: schema, multiStatements: clientCapabilities.contains(.multiStatements))
+        pinned = false
+        inTransaction = false
+        statements = [:]
+        hostgroup = user?.defaultHostgroup ?? hostgroup
+    }
+}
+
+/// Seconds since the process started (COM_STATISTICS).
+enum ProcessUptime {
+    static let start = NIODeadline.now()
+    static var seconds: Int64 { (NIODeadline.now() - start).nanoseconds / 1_000_000_000 }
+}

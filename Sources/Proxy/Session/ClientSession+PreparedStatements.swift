@@ -1,0 +1,169 @@
+import MySQLProtocol
+import NIOCore
+
+/// The binary protocol: COM_STMT_PREPARE / EXECUTE / SEND_LONG_DATA / FETCH / RESET / CLOSE.
+extension ClientSession {
+    func prepareReceived(_ payload: ByteBuffer) {
+        let sql = String(decoding: payload.readableBytesView.dropFirst(), as: UTF8.self)
+        running = RunningCommand(payload: payload, command: .prepare, retriable: true)
+        running?.custom = { session, conn in
+            session.ensurePrepared(sql, on: conn).whenComplete { result in
+                guard case .running = session.phase else { return }
+                switch result {
+                case .success(let prepared): session.answerPrepare(sql: sql, prepared)
+                case .failure(let error): session.commandFailed(error, sequenceID: 1)
+                }
+            }
+        }
+        phase = .running
+        startRunning()
+    }
+
+    private func answerPrepare(sql: String, _ prepared: PreparedOnBackend) {
+        let id = nextStatementID
+        nextStatementID &+= 1
+        statements[id] = ClientStatement(sql: sql, parameterCount: Int(prepared.ok.parameterCount),
+                                         columnCount: Int(prepared.ok.columnCount))
+        var out = context.channel.allocator.buffer(capacity: 256)
+        var sequence: UInt8 = 1
+        for (index, packet) in prepared.packets.enumerated() {
+            if index == 0 {
+                var first = packet
+                first.setInteger(id, at: first.readerIndex + 1, endianness: .little)
+                sequence = out.writeMySQLPacket(sequenceID: sequence, payload: first)
+            } else {
+                sequence = out.writeMySQLPacket(sequenceID: sequence, payload: packet)
+            }
+        }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        running = nil
+        commandFinished()
+    }
+
+    /// The statement on `conn`, preparing it there first if it is not yet.
+    func ensurePrepared(_ sql: String, on conn: BackendConnection) -> EventLoopFuture<PreparedOnBackend> {
+        if let prepared = conn.preparedStatements[sql] { return context.eventLoop.makeSucceededFuture(prepared) }
+        var payload = context.channel.allocator.buffer(capacity: sql.utf8.count + 1)
+        payload.writeInteger(CommandCode.stmtPrepare.rawValue)
+        payload.writeString(sql)
+        return conn.execute(payload, command: .prepare).flatMapThrowing { reply in
+            switch reply {
+            case .packets(let packets):
+                guard let first = packets.first else { throw BackendError.protocolViolation("empty prepare response") }
+                let ok = try StmtPrepareOK.decode(from: first)
+                let prepared = PreparedOnBackend(statementID: ok.statementID, ok: ok, packets: packets)
+                conn.preparedStatements[sql] = prepared
+                return prepared
+            case .error(let err):
+                throw ProxyError.backendRefused(err)
+            case .ok:
+                throw BackendError.protocolViolation("OK in reply to COM_STMT_PREPARE")
+            }
+        }
+    }
+
+    func executeReceived(_ payload: ByteBuffer) {
+        guard let id = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt32.self),
+              var statement = statements[id] else {
+            unknownStatement(payload, command: "mysqld_stmt_execute")
+            return
+        }
+        let flags = payload.getInteger(at: payload.readerIndex + 5, as: UInt8.self) ?? 0
+        let nullBitmapLength = (statement.parameterCount + 7) / 8
+        let boundFlagOffset = payload.readerIndex + 10 + nullBitmapLength
+        if statement.parameterCount > 0, payload.getInteger(at: boundFlagOffset, as: UInt8.self) == 1,
+           let types = payload.getSlice(at: boundFlagOffset + 1, length: statement.parameterCount * 2) {
+            statement.parameterTypes = ByteBuffer(buffer: types)
+        }
+        let wantsCursor = flags & 0x07 != 0
+        statement.hasCursor = wantsCursor
+        statements[id] = statement
+        let snapshot = statement
+        runOnBackend(payload, command: .execute, retriable: true, build: { session, conn in
+            session.ensurePrepared(snapshot.sql, on: conn).map { prepared in
+                for chunk in snapshot.longData {
+                    var packet = conn.channel!.allocator.buffer(capacity: chunk.data.readableBytes + 7)
+                    packet.writeInteger(CommandCode.stmtSendLongData.rawValue)
+                    packet.writeInteger(prepared.statementID, endianness: .little)
+                    packet.writeInteger(chunk.parameter, endianness: .little)
+                    var data = chunk.data
+                    packet.writeBuffer(&data)
+                    conn.sendWithoutResponse(packet)
+                }
+                return Self.rewriteExecute(payload, backendID: prepared.statementID, statement: snapshot)
+            }
+        }, after: { session, _, _, isError in
+            session.statements[id]?.longData = []
+            if wantsCursor && !isError { session.pinned = true }
+        })
+    }
+
+    /// The execute packet with the backend's statement id, and the parameter types added back when
+    /// the client left them out.
+    static func rewriteExecute(_ payload: ByteBuffer, backendID: UInt32, statement: ClientStatement) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: payload.readableBytes + statement.parameterCount * 2 + 8)
+        out.writeInteger(CommandCode.stmtExecute.rawValue)
+        out.writeInteger(backendID, endianness: .little)
+        let start = payload.readerIndex + 5
+        let nullBitmapLength = (statement.parameterCount + 7) / 8
+        let boundFlagOffset = payload.readerIndex + 10 + nullBitmapLength
+        if statement.parameterCount > 0, payload.getInteger(at: boundFlagOffset, as: UInt8.self) == 0,
+           var types = statement.parameterTypes {
+            var head = payload.getSlice(at: start, length: boundFlagOffset - start)!
+            out.writeBuffer(&head)
+            out.writeInteger(UInt8(1))
+            out.writeBuffer(&types)
+            var values = payload.getSlice(at: boundFlagOffset + 1, length: payload.writerIndex - boundFlagOffset - 1)!
+            out.writeBuffer(&values)
+        } else {
+            var rest = payload.getSlice(at: start, length: payload.writerIndex - start)!
+            out.writeBuffer(&rest)
+        }
+        return out
+    }
+
+    func longDataReceived(_ payload: ByteBuffer) {
+        guard let id = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt32.self),
+              let parameter = payload.getInteger(at: payload.readerIndex + 5, endianness: .little, as: UInt16.self),
+              statements[id] != nil,
+              let data = payload.getSlice(at: payload.readerIndex + 7, length: payload.readableBytes - 7) else { return }
+        // No reply: errors surface at the next execute, as on a server.
+        statements[id]?.longData.append((parameter, ByteBuffer(buffer: data)))
+    }
+
+    func closeStatementReceived(_ payload: ByteBuffer) {
+        guard let id = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt32.self) else { return }
+        statements[id] = nil
+    }
+
+    func resetStatementReceived(_ payload: ByteBuffer) {
+        guard let id = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt32.self),
+              statements[id] != nil else {
+            unknownStatement(payload, command: "mysqld_stmt_reset")
+            return
+        }
+        statements[id]?.longData = []
+        sendOK(sequenceID: 1)
+    }
+
+    func fetchReceived(_ payload: ByteBuffer) {
+        guard let id = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt32.self),
+              let statement = statements[id], backend != nil else {
+            unknownStatement(payload, command: "mysqld_stmt_fetch")
+            return
+        }
+        runOnBackend(payload, command: .fetch, retriable: false, build: { session, conn in
+            var out = ByteBufferAllocator().buffer(capacity: payload.readableBytes)
+            out.writeInteger(CommandCode.stmtFetch.rawValue)
+            out.writeInteger(conn.preparedStatements[statement.sql]?.statementID ?? 0, endianness: .little)
+            var rest = payload.getSlice(at: payload.readerIndex + 5, length: payload.readableBytes - 5)!
+            out.writeBuffer(&rest)
+            return session.context.eventLoop.makeSucceededFuture(out)
+        })
+    }
+
+    private func unknownStatement(_ payload: ByteBuffer, command: String) {
+        let id = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt32.self) ?? 0
+        sendError(ProxyError.unknownStatement(id, command: command).errPacket, sequenceID: 1)
+    }
+}

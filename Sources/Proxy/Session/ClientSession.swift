@@ -1,0 +1,191 @@
+import Logging
+import MySQLProtocol
+import NIOCore
+import SQLText
+
+/// One client connection on the client port: handshake, authentication, then each command either
+/// answered by Junction or run on a backend connection whose response is forwarded unchanged.
+///
+/// A backend connection is attached for the duration of a command and goes back to the loop's pool
+/// afterwards unless the session holds state that lives on it (a transaction, autocommit=0, user
+/// variables, temporary tables, locks, cursors…). Settings made with SET/USE are remembered and
+/// replayed on whichever connection the session borrows next.
+final class ClientSession: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Phase {
+        case awaitingHandshakeResponse
+        /// Sent an AuthSwitchRequest; waiting for the client's new scramble.
+        case awaitingAuthSwitchResponse(HandshakeResponse41)
+        case ready
+        /// A command runs; client packets wait in `inbound`.
+        case running
+        /// The server asked for LOCAL INFILE data: client packets go to this backend until an empty one.
+        case uploadingLocalInfile(BackendConnection)
+        case closed
+    }
+
+    let loopContext: LoopContext
+    let connectionID: UInt32
+    var logger: Logger
+    var context: ChannelHandlerContext!
+    var phase = Phase.awaitingHandshakeResponse
+    let nonce = AuthNonce.make()
+    var clientCapabilities: CapabilityFlags = []
+    var serverCapabilities: CapabilityFlags = []
+    var collation: UInt8 = 33
+    var user: ProxyUser?
+    var settings = SessionSettings()
+    /// The backend connection attached to the session, with the hostgroup it belongs to.
+    var backend: BackendConnection?
+    var hostgroup = 0
+    /// State lives on the attached connection (user variables, temporary tables, locks, cursors,
+    /// an unparseable SET): it stays attached until COM_RESET_CONNECTION / COM_CHANGE_USER.
+    var pinned = false
+    var inTransaction = false
+    var inbound = ByteBuffer()
+    var assembler = MySQLPacketAssembler()
+    var statements: [UInt32: ClientStatement] = [:]
+    var nextStatementID: UInt32 = 1
+    /// The command running now, kept so that it can be retried on another connection.
+    var running: RunningCommand?
+    var countedAsConnection = false
+
+    init(loopContext: LoopContext, connectionID: UInt32, logger: Logger) {
+        self.loopContext = loopContext
+        self.connectionID = connectionID
+        var logger = logger
+        logger[metadataKey: "conn_id"] = "\(connectionID)"
+        self.logger = logger
+    }
+
+    var deprecateEOF: Bool { clientCapabilities.contains(.deprecateEOF) }
+
+    // MARK: - Channel events
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        let settings = loopContext.snapshot.settings
+        serverCapabilities = CapabilityFlags.junctionServerDefault
+        if !settings.enableClientDeprecateEOF { serverCapabilities.remove(.deprecateEOF) }
+        assembler.maxPacketLength = settings.maxAllowedPacket
+        var version = settings.serverVersion
+        if version == ProxySettings.defaultServerVersion, let learned = loopContext.store.learnedServerVersion.withLockedValue({ $0 }) {
+            version = learned
+        }
+        let handshake = HandshakeV10(serverVersion: version, connectionID: connectionID, authPluginData: nonce,
+                                     capabilities: serverCapabilities, characterSet: settings.defaultCollation)
+        var out = context.channel.allocator.buffer(capacity: 128)
+        out.writeMySQLPacket(sequenceID: 0) { handshake.encode(into: &$0) }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        let timeout = settings.connectTimeoutClientMs
+        context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout))) { [weak self] in
+            guard let self else { return }
+            if case .awaitingHandshakeResponse = self.phase { self.context.close(promise: nil) }
+            if case .awaitingAuthSwitchResponse = self.phase { self.context.close(promise: nil) }
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
+        processInbound()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        phase = .closed
+        if countedAsConnection, let user {
+            loopContext.store.clientConnections.subtract(1, ordering: .relaxed)
+            loopContext.store.connectionsPerUser.withLockedValue { $0[user.username, default: 1] -= 1 }
+            countedAsConnection = false
+        }
+        if let backend {
+            self.backend = nil
+            // Mid-command, or holding session state: the connection cannot serve anyone else.
+            if running != nil || pinned || inTransaction || settings.autocommitOff { backend.close() }
+            else { loopContext.release(backend) }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        backend?.setReading(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    /// Handles the complete packets waiting in `inbound`, one command at a time.
+    func processInbound() {
+        while true {
+            switch phase {
+            case .running, .closed:
+                return
+            case .uploadingLocalInfile(let conn):
+                forwardLocalInfileData(to: conn)
+                if case .uploadingLocalInfile = phase { return }
+                continue
+            default:
+                break
+            }
+            let packet: MySQLPacketAssembler.Packet
+            do {
+                guard let next = try assembler.nextPacket(from: &inbound) else { break }
+                packet = next
+            } catch {
+                sendError(MySQLErrorCode.packetTooLarge.packet("Got a packet bigger than 'max_allowed_packet' bytes"), sequenceID: 1)
+                context.close(promise: nil)
+                phase = .closed
+                return
+            }
+            switch phase {
+            case .awaitingHandshakeResponse:
+                handshakeResponseReceived(packet)
+            case .awaitingAuthSwitchResponse(let response):
+                authSwitchResponseReceived(packet, original: response)
+            case .ready:
+                loopContext.refreshSnapshot()
+                commandReceived(packet.payload)
+            default:
+                return
+            }
+        }
+        if inbound.readableBytes == 0 { inbound = ByteBuffer() }
+    }
+
+    // MARK: - Writing to the client
+
+    func write(_ buffer: ByteBuffer) {
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func flush() { context.flush() }
+
+    func sendOK(sequenceID: UInt8, affectedRows: UInt64 = 0, info: String = "") {
+        var out = context.channel.allocator.buffer(capacity: 16)
+        out.writeMySQLPacket(sequenceID: sequenceID) {
+            OKPacket(affectedRows: affectedRows, statusFlags: statusFlags, info: info).encode(into: &$0, capabilities: clientCapabilities)
+        }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    func sendError(_ err: ErrPacket, sequenceID: UInt8) {
+        var out = context.channel.allocator.buffer(capacity: 64 + err.message.utf8.count)
+        out.writeMySQLPacket(sequenceID: sequenceID) { err.encode(into: &$0) }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// The status flags Junction reports in packets it writes itself.
+    var statusFlags: ServerStatusFlags {
+        var flags: ServerStatusFlags = []
+        if !settings.autocommitOff { flags.insert(.autocommit) }
+        if inTransaction { flags.insert(.inTransaction) }
+        return flags
+    }
+}
+
+@available(*, unavailable)
+extension ClientSession: Sendable {}

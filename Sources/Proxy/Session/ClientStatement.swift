@@ -1,0 +1,26 @@
+import MySQLProtocol
+import NIOCore
+
+/// A prepared statement as the client sees it. Its id is the session's own; each backend connection
+/// that runs it has its own id for it (`PreparedOnBackend`), so the statement can follow the session
+/// from connection to connection.
+struct ClientStatement {
+    var sql: String
+    var parameterCount: Int
+    var columnCount: Int
+    /// Parameter types from the last execute that sent them (new-params-bound flag 1). Later executes
+    /// may omit them; Junction adds them back, because the next connection may not have seen them.
+    var parameterTypes: ByteBuffer?
+    /// COM_STMT_SEND_LONG_DATA chunks waiting for the next execute.
+    var longData: [(parameter: UInt16, data: ByteBuffer)] = []
+    /// The statement has an open cursor (COM_STMT_FETCH follows).
+    var hasCursor = false
+}
+
+/// A statement prepared on one backend connection: its id there and the server's prepare response.
+struct PreparedOnBackend {
+    var statementID: UInt32
+    var ok: StmtPrepareOK
+    /// PREPARE_OK, parameter and column definitions, as the server sent them.
+    var packets: [ByteBuffer]
+}

@@ -1,0 +1,103 @@
+import MySQLProtocol
+import NIOCore
+import Testing
+
+@Suite struct CodecTests {
+    @Test func handshakeV10RoundTrips() throws {
+        let nonce = Array(UInt8(1)...UInt8(20))
+        let h = HandshakeV10(serverVersion: "8.0.11-junction", connectionID: 42, authPluginData: nonce,
+                             capabilities: .junctionServerDefault, characterSet: 45)
+        var b = ByteBuffer()
+        h.encode(into: &b)
+        let decoded = try HandshakeV10.decode(from: b)
+        #expect(decoded == h)
+    }
+
+    @Test func handshakeResponseRoundTripsWithEveryOptionalPart() throws {
+        let r = HandshakeResponse41(capabilities: [.protocol41, .secureConnection, .pluginAuth, .pluginAuthLenencClientData, .connectAttrs],
+                                    characterSet: 224, username: "app", authResponse: Array(repeating: 7, count: 20),
+                                    database: "sbtest", authPluginName: "mysql_native_password",
+                                    attributes: [("_client_name", "test"), ("k", "v")])
+        var b = ByteBuffer()
+        r.encode(into: &b)
+        let decoded = try HandshakeResponse41.decode(from: b)
+        #expect(decoded.username == "app" && decoded.database == "sbtest" && decoded.characterSet == 224)
+        #expect(decoded.authResponse == r.authResponse)
+        #expect(decoded.attributes.map(\.key) == ["_client_name", "k"])
+        #expect(decoded.capabilities.contains(.connectWithDB))
+    }
+
+    @Test func handshakeResponseWithOneByteAuthLength() throws {
+        let r = HandshakeResponse41(capabilities: [.protocol41, .secureConnection], characterSet: 33, username: "u",
+                                    authResponse: [1, 2, 3])
+        var b = ByteBuffer()
+        r.encode(into: &b)
+        #expect(try HandshakeResponse41.decode(from: b).authResponse == [1, 2, 3])
+    }
+
+    @Test func truncatedHandshakeResponseThrows() {
+        #expect(throws: ProtocolError.self) { try HandshakeResponse41.decode(from: ByteBuffer(bytes: [0x00, 0x02, 0x00])) }
+    }
+
+    @Test func okPacketRoundTrips() throws {
+        let ok = OKPacket(affectedRows: 300, lastInsertID: 70000, statusFlags: [.autocommit, .inTransaction], warnings: 2, info: "Rows matched")
+        var b = ByteBuffer()
+        ok.encode(into: &b, capabilities: .protocol41)
+        let decoded = try OKPacket.decode(from: b, capabilities: .protocol41)
+        #expect(decoded == ok)
+        #expect(OKPacket.peekStatus(b)?.status == [.autocommit, .inTransaction])
+    }
+
+    @Test func errPacketKeepsCodeAndState() throws {
+        let err = ErrPacket(errorCode: 1062, sqlState: "23000", message: "Duplicate entry '1' for key 'PRIMARY'")
+        var b = ByteBuffer()
+        err.encode(into: &b)
+        #expect(try ErrPacket.decode(from: b, capabilities: .protocol41) == err)
+        #expect(ResponsePacketKind.peek(b) == .err)
+    }
+
+    @Test func eofAndTerminatorStatus() {
+        var eof = ByteBuffer()
+        EOFPacket(warnings: 3, statusFlags: [.moreResultsExist]).encode(into: &eof)
+        #expect(ResponsePacketKind.peek(eof) == .eof)
+        let s = peekTerminatorStatus(eof, deprecateEOF: false)
+        #expect(s.status == [.moreResultsExist] && s.warnings == 3)
+        var okEOF = ByteBuffer()
+        OKPacket(header: 0xFE, statusFlags: [.inTransaction], warnings: 1).encode(into: &okEOF, capabilities: .protocol41)
+        let t = peekTerminatorStatus(okEOF, deprecateEOF: true)
+        #expect(t.status == [.inTransaction] && t.warnings == 1)
+    }
+
+    @Test func columnDefinitionRoundTrips() throws {
+        let c = ColumnDefinition41(schema: "s", table: "t", orgTable: "t", name: "id", orgName: "id", characterSet: 63,
+                                   columnLength: 11, type: .long, flags: 0x4203, decimals: 0)
+        var b = ByteBuffer()
+        c.encode(into: &b)
+        #expect(try ColumnDefinition41.decode(from: b) == c)
+    }
+
+    @Test func stmtPrepareOKRoundTrips() throws {
+        let ok = StmtPrepareOK(statementID: 9, columnCount: 3, parameterCount: 2, warnings: 1)
+        var b = ByteBuffer()
+        ok.encode(into: &b)
+        #expect(try StmtPrepareOK.decode(from: b) == ok)
+    }
+
+    @Test func authSwitchRequestRoundTrips() throws {
+        let r = AuthSwitchRequest(pluginName: "mysql_native_password", pluginData: Array(repeating: 0x33, count: 20))
+        var b = ByteBuffer()
+        r.encode(into: &b)
+        #expect(try AuthSwitchRequest.decode(from: b) == r)
+    }
+
+    @Test func resultSetWriterProducesATerminatedResult() throws {
+        var b = ByteBuffer()
+        let next = ResultSetWriter(capabilities: .protocol41)
+            .write(columns: [ColumnDefinition41(name: "a"), ColumnDefinition41(name: "b")], rows: [["1", nil]], sequenceID: 1, into: &b)
+        // count, 2 definitions, EOF, 1 row, EOF
+        #expect(next == 7)
+        var kinds: [ResponsePacketKind] = []
+        while let (payload, _) = b.readFrame() { kinds.append(ResponsePacketKind.peek(payload)) }
+        #expect(kinds == [.data, .data, .data, .eof, .data, .eof])
+    }
+}

@@ -1,0 +1,57 @@
+import SQLText
+import Testing
+
+@Suite struct ClassifierTests {
+    @Test(arguments: [
+        ("SELECT 1", StatementTraits.Kind.select), ("  select * from t", .select), ("/* c */ SELECT 1", .select),
+        ("insert into t values (1)", .insert), ("BEGIN", .begin), ("START TRANSACTION READ ONLY", .begin),
+        ("commit", .commit), ("ROLLBACK", .rollback), ("ROLLBACK TO SAVEPOINT a", .other), ("SET NAMES utf8", .set),
+        ("USE `db`", .use), ("LOCK TABLES t WRITE", .lockTables), ("UNLOCK TABLES", .unlockTables),
+        ("FLUSH TABLES WITH READ LOCK", .flushTablesWithReadLock), ("CREATE TEMPORARY TABLE t (a int)", .createTemporaryTable),
+        ("create table t (a int)", .other), ("PREPARE s FROM 'select 1'", .sqlPrepare),
+        ("LOAD DATA LOCAL INFILE 'x' INTO TABLE t", .loadDataLocal), ("LOAD DATA INFILE 'x' INTO TABLE t", .other),
+        ("", .other), ("-- only a comment\n", .other),
+    ])
+    func kinds(sql: String, kind: StatementTraits.Kind) {
+        #expect(StatementClassifier.classify(sql).kind == kind)
+    }
+
+    @Test func userVariablesPinButSystemVariablesDoNot() {
+        #expect(StatementClassifier.classify("SELECT @a").pinsConnection)
+        #expect(StatementClassifier.classify("SELECT @`a b`").pinsConnection)
+        #expect(!StatementClassifier.classify("SELECT @@version").pinsConnection)
+        #expect(!StatementClassifier.classify("SELECT '@a'").pinsConnection)
+        #expect(!StatementClassifier.classify("SELECT 1 -- @a").pinsConnection)
+    }
+
+    @Test func blockersAreFound() {
+        #expect(StatementClassifier.classify("SELECT GET_LOCK('x', 1)").usesAdvisoryLock)
+        #expect(StatementClassifier.classify("SELECT SQL_CALC_FOUND_ROWS * FROM t").usesFoundRows)
+        #expect(StatementClassifier.classify("select last_insert_id()").usesLastInsertID)
+        #expect(StatementClassifier.classify("CREATE TEMPORARY TABLE t (a int)").pinsConnection)
+    }
+
+    @Test func multiStatements() {
+        let plain = StatementClassifier.classify("SELECT 1; SELECT 2")
+        #expect(plain.isMultiStatement && !plain.pinsConnection)
+        #expect(!StatementClassifier.classify("SELECT 1;").isMultiStatement)
+        #expect(StatementClassifier.classify("SELECT 1; SET sql_mode=''").pinsConnection)
+        #expect(StatementClassifier.classify("SELECT 1; USE x").pinsConnection)
+    }
+
+    @Test func useSchemaIsUnquoted() {
+        #expect(StatementClassifier.classify("USE `my``db`").useSchema == "my`db")
+        #expect(StatementClassifier.classify("use sbtest").useSchema == "sbtest")
+    }
+
+    @Test func tokenizerSurvivesGarbage() {
+        let inputs = ["'unterminated", "/* open", "`x", "@", "@@", "\\", "'\\", String(repeating: "(", count: 1000), "\u{0}\u{1}\u{FF}"]
+        for input in inputs { _ = StatementClassifier.classify(input) }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0..<64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            _ = StatementClassifier.classify(TokenizedStatement(bytes))
+            _ = SetStatementParser.parse(TokenizedStatement(bytes))
+        }
+    }
+}
