@@ -412,8 +412,9 @@ cmd_destroy() {
 }
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
-    exit 2
+    local rc="${1:-2}"
+    sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
+    exit "$rc"
 }
 
 case "${1:-}" in
@@ -424,6 +425,6 @@ case "${1:-}" in
     restart-server) cmd_restart "${2:-}" ;;
     kill-server) cmd_kill "${2:-}" ;;
     destroy) cmd_destroy ;;
-    -h|--help|help) usage ;;
+    -h|--help|help) usage 0 ;;
     *) usage ;;
 esac

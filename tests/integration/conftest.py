@@ -44,8 +44,9 @@ MAX_PACKET = 64 * 1024 * 1024
 
 # 1,000 client sockets plus the servers' own: lift the soft file limit to the hard one.
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-if _hard == resource.RLIM_INFINITY or _hard > _soft:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(_hard, 65536) if _hard != resource.RLIM_INFINITY else 65536, _hard))
+_want = 65536 if _hard == resource.RLIM_INFINITY else min(_hard, 65536)
+if _soft != resource.RLIM_INFINITY and _soft < _want:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_want, _hard))
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,7 @@ extension ClientSession: BackendResponseSink {
     /// The command is over: release the connection if nothing ties the session to it, then go on
     /// with the client's next packets.
     func commandFinished() {
-        if let attached = backend, !pinned, !inTransaction, !settings.autocommitOff, loopContext.snapshot.settings.multiplexing {
+        if let attached = backend, !holdsBackendState, loopContext.snapshot.settings.multiplexing {
             backend = nil
             loopContext.release(attached)
         }

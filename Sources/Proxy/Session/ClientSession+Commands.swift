@@ -191,7 +191,7 @@ extension ClientSession {
     func resetSessionState(keepSchema: Bool) {
         if let backend {
             self.backend = nil
-            if pinned || inTransaction || settings.autocommitOff { backend.close() } else { loopContext.release(backend) }
+            if holdsBackendState { backend.close() } else { loopContext.release(backend) }
         }
         let schema = keepSchema ? settings.schema : nil
         settings = SessionSettings(schema: schema, multiStatements: clientCapabilities.contains(.multiStatements))

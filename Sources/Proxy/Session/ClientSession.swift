@@ -103,7 +103,7 @@ final class ClientSession: ChannelInboundHandler {
         if let backend {
             self.backend = nil
             // Mid-command, or holding session state: the connection cannot serve anyone else.
-            if running != nil || pinned || inTransaction || settings.autocommitOff { backend.close() }
+            if running != nil || holdsBackendState { backend.close() }
             else { loopContext.release(backend) }
         }
     }
@@ -176,6 +176,15 @@ final class ClientSession: ChannelInboundHandler {
         var out = context.channel.allocator.buffer(capacity: 64 + err.message.utf8.count)
         out.writeMySQLPacket(sequenceID: sequenceID) { err.encode(into: &$0) }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// The attached backend connection holds state of this session (a transaction, pinned state), so
+    /// it must stay attached. autocommit=0 alone does not count: it is replayed like any setting, and
+    /// the server reports a transaction once one really starts (unless
+    /// `mysql-autocommit_false_is_transaction` says otherwise).
+    var holdsBackendState: Bool {
+        pinned || inTransaction
+            || (settings.autocommitOff && loopContext.snapshot.settings.autocommitFalseIsTransaction)
     }
 
     /// The status flags Junction reports in packets it writes itself.
