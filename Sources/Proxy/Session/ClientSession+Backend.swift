@@ -11,6 +11,9 @@ struct RunningCommand {
     var command: ResponseTracker.Command
     var retriable: Bool
     var attempts = 0
+    /// The command went to a server. From then on a failure is reported, never retried: the server
+    /// may have run it (a write would run twice) or killed it on purpose.
+    var sent = false
     /// Runs when the response ended (status nil on ERR; the Bool says whether it was an ERR).
     var after: After?
     /// Turns the client's payload into the one this connection needs (statement ids), preparing first if needed.
@@ -41,13 +44,16 @@ extension ClientSession: BackendResponseSink {
                 if let custom = command.custom { custom(self, conn); return }
                 let tracker = ResponseTracker(command: command.command, deprecateEOF: conn.capabilities.contains(.deprecateEOF))
                 guard let build = command.build else {
+                    running?.sent = true
                     conn.forward(command: command.payload, tracker: tracker, to: self)
                     return
                 }
                 build(self, conn).whenComplete { [self] built in
                     guard case .running = phase else { return }
                     switch built {
-                    case .success(let payload): conn.forward(command: payload, tracker: tracker, to: self)
+                    case .success(let payload):
+                        running?.sent = true
+                        conn.forward(command: payload, tracker: tracker, to: self)
                     case .failure(let error): commandFailed(error, sequenceID: 1)
                     }
                 }
@@ -57,7 +63,7 @@ extension ClientSession: BackendResponseSink {
 
     /// Ends the running command with an error: a dead connection is retried when that is safe.
     func commandFailed(_ error: any Error, sequenceID: UInt8) {
-        if var command = running, isRetriable(error), command.retriable, !inTransaction, !pinned,
+        if var command = running, isRetriable(error), command.retriable, !command.sent, !inTransaction, !pinned,
            command.attempts < max(loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
             command.attempts += 1
             running = command
@@ -224,7 +230,7 @@ extension ClientSession: BackendResponseSink {
     func backendFailed(_ connection: BackendConnection, error: any Error, forwardedAnything: Bool) {
         if backend === connection { backend = nil }
         guard running != nil else { return }
-        if forwardedAnything || pinned || inTransaction {
+        if forwardedAnything || pinned || inTransaction || running?.sent == true {
             // The client saw part of the response, or state on that connection is lost: report it.
             running = nil
             pinned = false
