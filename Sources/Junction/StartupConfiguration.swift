@@ -76,6 +76,7 @@ enum RuntimeBuilder {
         s.multiplexing = v.multiplexing
         s.autocommitFalseIsTransaction = v.autocommitFalseIsTransaction
         s.enableClientDeprecateEOF = v.enableClientDeprecateEOF
+        s.autoIncrementDelayMultiplex = Int(v["mysql-auto_increment_delay_multiplex"] ?? "5") ?? 5
         return s
     }
 }

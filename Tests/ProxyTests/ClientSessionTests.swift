@@ -170,3 +170,16 @@ import Testing
         #expect(store.openClientConnections == 0)
     }
 }
+
+extension ClientSessionTests {
+    /// COMMIT with nothing open is answered locally, but only then: with a transaction open it must
+    /// reach the server (here: no server, so it fails with 9001 instead of a fake OK).
+    @Test func commitInsideATransactionIsNotAnsweredLocally() throws {
+        let (channel, _) = try makeChannel()
+        _ = try login(channel)
+        let session = try channel.pipeline.syncOperations.handler(type: ClientSession.self)
+        session.inTransaction = true
+        let reply = try send(channel, [CommandCode.query.rawValue] + Array("COMMIT".utf8))
+        #expect(ResponsePacketKind.peek(reply[0].payload) == .err)
+    }
+}

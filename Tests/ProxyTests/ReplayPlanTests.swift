@@ -44,3 +44,11 @@ import Testing
         #expect(!s.autocommitOff)
     }
 }
+
+extension ReplayPlanTests {
+    @Test func sessionWithoutSchemaDoesNotInheritAnotherSessionsSchema() {
+        #expect(ReplayPlan(from: SessionSettings(schema: "other"), to: SessionSettings()).initDB == "information_schema")
+        #expect(ReplayPlan(from: SessionSettings(schema: "information_schema"), to: SessionSettings()).isEmpty)
+        #expect(ReplayPlan(from: SessionSettings(), to: SessionSettings()).isEmpty)
+    }
+}

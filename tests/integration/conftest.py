@@ -4,7 +4,8 @@ The tests talk to Junction the way a user would: through the `mariadb` CLI, PyMy
 mysql-connector-python and sysbench, with the lab's MariaDB servers behind it.
 
 Environment:
-  JUNCTION_BIN          the junction executable (default: .build/release/junction)
+  JUNCTION_BIN          the junction executable (default: .build/release/junction, else
+                        .build/debug/junction)
   JUNCTION_TEST_DIRECT  "1": run every test against the lab's primary itself, no proxy.
                         Proves the tests right; tests marked proxy_only are skipped.
   JUNCTION_LAB_PORT     the lab's primary port (default 13306)
@@ -111,7 +112,7 @@ def lab():
 def _junction_config(datadir: Path) -> str:
     return f"""datadir="{datadir}"
 admin_variables = {{ admin_credentials="admin:admin" mysql_ifaces="{HOST}:{ADMIN_PORT}" }}
-mysql_variables = {{ threads=2 interfaces="{HOST}:{PROXY_PORT}" max_connections=4096 monitor_username="monitor" monitor_password="monitor" }}
+mysql_variables = {{ threads=2 interfaces="{HOST}:{PROXY_PORT}" max_connections=4096 monitor_username="monitor" monitor_password="monitor" enable_load_data_local_infile=true }}
 mysql_servers = ( {{ address="{HOST}", port={LAB_PORT}, hostgroup=0, max_connections=200 }} )
 mysql_users = ( {{ username="{USER}", password="{PASSWORD}", default_hostgroup=0 }} )
 """
@@ -305,8 +306,16 @@ def table(test_db, direct_primary):
     if names:
         c = direct_primary(database=test_db)
         with c.cursor() as cur:
+            # A client connection still open (and maybe in a transaction) can hold a metadata
+            # lock on the table; do not wait long for it: the schema is dropped at the end anyway.
+            cur.execute("SET SESSION lock_wait_timeout = 5")
             for n in names:
-                cur.execute(f"DROP TABLE IF EXISTS `{n}`")
+                try:
+                    cur.execute(f"DROP TABLE IF EXISTS `{n}`")
+                except pymysql.err.OperationalError as e:
+                    if e.args[0] != 1205:
+                        raise
+                    print(f"table {n} is still locked by a client; left for the final cleanup")
 
 
 # ---------------------------------------------------------------- background load

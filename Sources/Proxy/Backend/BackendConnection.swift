@@ -256,7 +256,8 @@ final class BackendConnection: ChannelInboundHandler {
                 sink.backendLocalInfileRequested(self)
             case .ended(let status, let warnings, let isError):
                 operation = nil
-                sink.backendResponseEnded(self, status: status, warnings: warnings, isError: isError)
+                sink.backendResponseEnded(self, status: status, warnings: warnings, isError: isError,
+                                          lastInsertID: tracker.lastInsertID)
                 if operation == nil, inbound.readableBytes > 0 { processResponse(context: context) }
             case .protocolViolation(let why):
                 logger.warning("backend protocol violation", metadata: ["backend": "\(server.endpoint)", "why": "\(why)"])

@@ -8,7 +8,8 @@ protocol BackendResponseSink: AnyObject {
     /// The backend read burst is over: flush what was written.
     func backendFlush()
     /// The response is complete; the connection is idle again.
-    func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool)
+    func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool,
+                              lastInsertID: UInt64)
     /// The server asked for LOCAL INFILE data; the client's next packets go to the connection.
     func backendLocalInfileRequested(_ connection: BackendConnection)
     /// The connection broke during the response. `forwardedAnything` tells whether the client saw part of it.

@@ -94,6 +94,8 @@ public struct ProxySettings: Sendable, Equatable {
     public var autocommitFalseIsTransaction = false
     public var enableClientDeprecateEOF = true
     public var defaultCollation: UInt8 = 33
+    /// `mysql-auto_increment_delay_multiplex`.
+    public var autoIncrementDelayMultiplex = 5
     public var versionComment = "Junction"
 
     public init() {}

@@ -114,7 +114,7 @@ extension ClientSession: BackendResponseSink {
 
     /// Sends what `ReplayPlan` says, one command at a time, then calls `completion`.
     private func replaySettings(on conn: BackendConnection, _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
-        let plan = ReplayPlan(from: conn.settings, to: settings)
+        let plan = ReplayPlan(from: conn.settings, to: settings, defaultSchema: loopContext.snapshot.settings.defaultSchema)
         if plan.isEmpty { completion(.success(conn)); return }
         var payload = ByteBufferAllocator().buffer(capacity: 64)
         let applied: (BackendConnection) -> Void
@@ -191,7 +191,8 @@ extension ClientSession: BackendResponseSink {
     /// The command is over: release the connection if nothing ties the session to it, then go on
     /// with the client's next packets.
     func commandFinished() {
-        if let attached = backend, !holdsBackendState, loopContext.snapshot.settings.multiplexing {
+        if let attached = backend, !holdsBackendState, !warningsPending, insertIDAffinity == 0,
+           loopContext.snapshot.settings.multiplexing {
             backend = nil
             loopContext.release(attached)
         }
@@ -212,8 +213,13 @@ extension ClientSession: BackendResponseSink {
         flush()
     }
 
-    func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool) {
+    func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool,
+                              lastInsertID: UInt64) {
         if let status { inTransaction = status.contains(.inTransaction) }
+        // SHOW WARNINGS / SHOW ERRORS must find this connection.
+        warningsPending = warnings > 0 || isError
+        if lastInsertID > 0 { insertIDAffinity = loopContext.snapshot.settings.autoIncrementDelayMultiplex }
+        else if insertIDAffinity > 0 { insertIDAffinity -= 1 }
         let command = running
         running = nil
         command?.after?(self, connection, status, isError)

@@ -62,7 +62,7 @@ extension ClientSession {
         let statement = TokenizedStatement(sql)
         let traits = StatementClassifier.classify(statement)
         switch traits.kind {
-        case .commit, .rollback where backend == nil && !inTransaction:
+        case .commit where backend == nil && !inTransaction, .rollback where backend == nil && !inTransaction:
             // Nothing is open anywhere: answer as the server would.
             sendOK(sequenceID: 1)
         case .set:
@@ -80,6 +80,12 @@ extension ClientSession {
                     if !isError { session.pinned = true }
                 }
             }
+        case .show where backend == nil && !warningsPending && isShowWarnings(statement):
+            // The previous statement left no warnings; a pooled connection's would be someone else's.
+            answerNoWarnings(count: statement.keyword(1) == "COUNT")
+        case .show where isShowWarnings(statement):
+            // Reading warnings does not clear them: the next statement may read them again.
+            runOnBackend(payload, command: .query) { session, _, _, _ in session.warningsPending = true }
         case .use:
             runOnBackend(payload, command: .query) { session, conn, _, isError in
                 guard !isError, let schema = traits.useSchema else { return }
@@ -94,6 +100,27 @@ extension ClientSession {
                 if pins && !isError { session.pinned = true }
             }
         }
+    }
+
+    /// `SHOW WARNINGS`, `SHOW ERRORS`, `SHOW COUNT(*) WARNINGS` … (with or without LIMIT).
+    private func isShowWarnings(_ s: TokenizedStatement) -> Bool {
+        let target = s.keyword(1) == "COUNT" ? s.keyword(5) : s.keyword(1)
+        return target == "WARNINGS" || target == "ERRORS"
+    }
+
+    private func answerNoWarnings(count: Bool) {
+        var out = context.channel.allocator.buffer(capacity: 256)
+        let writer = ResultSetWriter(capabilities: clientCapabilities, statusFlags: statusFlags)
+        if count {
+            writer.write(columns: [ColumnDefinition41(name: "@@session.warning_count", columnLength: 21, type: .longlong)],
+                         rows: [["0"]], sequenceID: 1, into: &out)
+        } else {
+            writer.write(columns: [ColumnDefinition41(name: "Level", columnLength: 28),
+                                   ColumnDefinition41(name: "Code", characterSet: 63, columnLength: 4, type: .long, flags: 0x20),
+                                   ColumnDefinition41(name: "Message", columnLength: 2048)],
+                         rows: [], sequenceID: 1, into: &out)
+        }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
     /// `select @@version_comment limit 1`, which the mysql/mariadb CLI sends on connect.
@@ -197,6 +224,8 @@ extension ClientSession {
         settings = SessionSettings(schema: schema, multiStatements: clientCapabilities.contains(.multiStatements))
         pinned = false
         inTransaction = false
+        warningsPending = false
+        insertIDAffinity = 0
         statements = [:]
         hostgroup = user?.defaultHostgroup ?? hostgroup
     }

@@ -44,6 +44,12 @@ final class ClientSession: ChannelInboundHandler {
     /// an unparseable SET): it stays attached until COM_RESET_CONNECTION / COM_CHANGE_USER.
     var pinned = false
     var inTransaction = false
+    /// The last response reported warnings: keep its connection for the next statement, which may
+    /// be SHOW WARNINGS.
+    var warningsPending = false
+    /// Statements left during which the connection that returned an insert id stays attached, so that
+    /// LAST_INSERT_ID() finds it (`mysql-auto_increment_delay_multiplex`).
+    var insertIDAffinity = 0
     var inbound = ByteBuffer()
     var assembler = MySQLPacketAssembler()
     var statements: [UInt32: ClientStatement] = [:]

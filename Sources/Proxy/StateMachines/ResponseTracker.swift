@@ -54,6 +54,8 @@ public struct ResponseTracker {
     private var state: State = .first
     /// The warning count reported by the last terminator, summed over result sets.
     public private(set) var warnings: UInt16 = 0
+    /// The last insert id of the last OK packet (0 when none), for LAST_INSERT_ID() affinity.
+    public private(set) var lastInsertID: UInt64 = 0
 
     public init(command: Command, deprecateEOF: Bool) {
         self.command = command
@@ -83,6 +85,7 @@ public struct ResponseTracker {
                 return preparePhase(params: Int(ok.parameterCount), columns: Int(ok.columnCount))
             case (.query, .ok), (.execute, .ok):
                 let (status, w) = peekTerminatorStatus(payload, deprecateEOF: true)
+                lastInsertID = OKPacket.peekStatus(payload)?.lastInsertID ?? 0
                 return terminator(status: status, warnings: w)
             case (.query, .localInfileRequest):
                 state = .awaitingLocalInfileData

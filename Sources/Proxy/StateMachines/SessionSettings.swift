@@ -41,8 +41,9 @@ public struct ReplayPlan: Equatable, Sendable {
 
     public var isEmpty: Bool { !resetFirst && setMultiStatements == nil && initDB == nil && statements.isEmpty }
 
-    /// The plan that turns `connection` into `session`.
-    public init(from connection: SessionSettings, to session: SessionSettings) {
+    /// The plan that turns `connection` into `session`. A session without a schema gets
+    /// `defaultSchema` (`mysql-default_schema`) when the connection has another session's schema.
+    public init(from connection: SessionSettings, to session: SessionSettings, defaultSchema: String = "information_schema") {
         var base = connection
         if connection.settings.keys.contains(where: { session.settings[$0] == nil }) {
             resetFirst = true
@@ -51,6 +52,7 @@ public struct ReplayPlan: Equatable, Sendable {
         }
         if base.multiStatements != session.multiStatements { setMultiStatements = session.multiStatements }
         if let schema = session.schema, schema != base.schema { initDB = schema }
+        if session.schema == nil, let current = base.schema, current != defaultSchema { initDB = defaultSchema }
         var plain: [String] = []
         for key in session.settings.keys.sorted() {
             let wanted = session.settings[key]!
