@@ -33,6 +33,8 @@ final class BackendConnection: ChannelInboundHandler {
     private var operation: Operation?
     /// Inside a frame of a packet of 16 MiB or more: the next frame continues it.
     private var continuingLargePacket = false
+    /// Reading from the server is paused because the client cannot take more bytes.
+    private var readingPaused = false
 
     fileprivate enum Operation {
         case forward(ResponseTracker, BackendResponseSink, forwardedAnything: Bool)
@@ -86,9 +88,11 @@ final class BackendConnection: ChannelInboundHandler {
 
     // MARK: - Commands
 
-    /// Sends a client command and forwards the response to `sink`.
-    func forward(command payload: ByteBuffer, tracker: ResponseTracker, to sink: BackendResponseSink) {
+    /// Sends a client command and forwards the response to `sink`; `clientWritable` says whether the
+    /// client can take bytes right now (reading starts paused if not).
+    func forward(command payload: ByteBuffer, tracker: ResponseTracker, to sink: BackendResponseSink, clientWritable: Bool) {
         precondition(operation == nil, "one command at a time")
+        setReading(clientWritable)
         operation = .forward(tracker, sink, forwardedAnything: false)
         send(payload, sequenceID: 0)
     }
@@ -113,6 +117,7 @@ final class BackendConnection: ChannelInboundHandler {
             return (channel?.eventLoop ?? loginPromise!.futureResult.eventLoop).makeFailedFuture(BackendError.connectionLost(server.endpoint))
         }
         precondition(operation == nil, "one command at a time")
+        setReading(true)
         let promise = channel.eventLoop.makePromise(of: InternalReply.self)
         operation = .collect(ResponseTracker(command: command, deprecateEOF: capabilities.contains(.deprecateEOF)), promise, [])
         send(payload, sequenceID: 0)
@@ -129,10 +134,14 @@ final class BackendConnection: ChannelInboundHandler {
         channel?.close(promise: nil)
     }
 
-    /// Stops or resumes reading from the server (backpressure from a slow client).
+    /// Stops or resumes reading from the server (backpressure from a slow client). Only a forwarded
+    /// response is ever paused: every command starts, and every response ends, with reading on, so a
+    /// connection never reaches the pool (or its next command) paused.
     func setReading(_ enabled: Bool) {
-        channel?.setOption(ChannelOptions.autoRead, value: enabled).whenComplete { _ in }
-        if enabled { channel?.read() }
+        guard enabled == readingPaused, let channel else { return }
+        readingPaused = !enabled
+        channel.setOption(ChannelOptions.autoRead, value: enabled).whenComplete { _ in }
+        if enabled { channel.read() }
     }
 
     private func send(_ payload: ByteBuffer, sequenceID: UInt8, flush: Bool = true) {
@@ -256,6 +265,7 @@ final class BackendConnection: ChannelInboundHandler {
                 sink.backendLocalInfileRequested(self)
             case .ended(let status, let warnings, let isError):
                 operation = nil
+                setReading(true)
                 sink.backendResponseEnded(self, status: status, warnings: warnings, isError: isError,
                                           lastInsertID: tracker.lastInsertID)
                 if operation == nil, inbound.readableBytes > 0 { processResponse(context: context) }

@@ -45,7 +45,7 @@ extension ClientSession: BackendResponseSink {
                 let tracker = ResponseTracker(command: command.command, deprecateEOF: conn.capabilities.contains(.deprecateEOF))
                 guard let build = command.build else {
                     running?.sent = true
-                    conn.forward(command: command.payload, tracker: tracker, to: self)
+                    conn.forward(command: command.payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
                     return
                 }
                 build(self, conn).whenComplete { [self] built in
@@ -53,7 +53,7 @@ extension ClientSession: BackendResponseSink {
                     switch built {
                     case .success(let payload):
                         running?.sent = true
-                        conn.forward(command: payload, tracker: tracker, to: self)
+                        conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
                     case .failure(let error): commandFailed(error, sequenceID: 1)
                     }
                 }
@@ -182,6 +182,8 @@ extension ClientSession: BackendResponseSink {
             completion(.failure(error))
         }
     }
+
+    var clientIsWritable: Bool { context?.channel.isWritable ?? true }
 
     func detach(_ conn: BackendConnection, close: Bool) {
         if backend === conn { backend = nil }

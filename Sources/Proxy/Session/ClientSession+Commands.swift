@@ -13,7 +13,7 @@ extension ClientSession {
         switch CommandCode(rawValue: byte) {
         case .quit:
             phase = .closed
-            context.close(promise: nil)
+            context?.close(promise: nil)
         case .ping:
             sendOK(sequenceID: 1)
         case .query:
@@ -109,7 +109,7 @@ extension ClientSession {
     }
 
     private func answerNoWarnings(count: Bool) {
-        var out = context.channel.allocator.buffer(capacity: 256)
+        var out = ByteBufferAllocator().buffer(capacity: 256)
         let writer = ResultSetWriter(capabilities: clientCapabilities, statusFlags: statusFlags)
         if count {
             writer.write(columns: [ColumnDefinition41(name: "@@session.warning_count", columnLength: 21, type: .longlong)],
@@ -120,7 +120,7 @@ extension ClientSession {
                                    ColumnDefinition41(name: "Message", columnLength: 2048)],
                          rows: [], sequenceID: 1, into: &out)
         }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
     /// `select @@version_comment limit 1`, which the mysql/mariadb CLI sends on connect.
@@ -130,19 +130,19 @@ extension ClientSession {
     }
 
     private func answerVersionComment() {
-        var out = context.channel.allocator.buffer(capacity: 128)
+        var out = ByteBufferAllocator().buffer(capacity: 128)
         ResultSetWriter(capabilities: clientCapabilities, statusFlags: statusFlags)
             .write(columns: [ColumnDefinition41(name: "@@version_comment", columnLength: 64)],
                    rows: [[loopContext.snapshot.settings.versionComment]], sequenceID: 1, into: &out)
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
     private func statisticsReceived() {
         let open = loopContext.store.openClientConnections
         let text = "Uptime: \(ProcessUptime.seconds)  Threads: \(open)  Questions: \(loopContext.questions)  Slow queries: 0  Opens: 0  Open tables: 0  Queries per second avg: 0.000"
-        var out = context.channel.allocator.buffer(capacity: text.utf8.count + 4)
+        var out = ByteBufferAllocator().buffer(capacity: text.utf8.count + 4)
         out.writeMySQLPacket(sequenceID: 1) { $0.writeString(text) }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
     private func setOptionReceived(_ payload: ByteBuffer) {
@@ -151,7 +151,7 @@ extension ClientSession {
             return
         }
         settings.multiStatements = option == 0
-        var out = context.channel.allocator.buffer(capacity: 16)
+        var out = ByteBufferAllocator().buffer(capacity: 16)
         out.writeMySQLPacket(sequenceID: 1) {
             if deprecateEOF {
                 OKPacket(header: 0xFE, statusFlags: statusFlags).encode(into: &$0, capabilities: clientCapabilities)
@@ -159,7 +159,7 @@ extension ClientSession {
                 EOFPacket(statusFlags: statusFlags).encode(into: &$0)
             }
         }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
     /// COM_CHANGE_USER: log in again as another user, then start from a clean session.
@@ -185,10 +185,10 @@ extension ClientSession {
         let snapshot = loopContext.snapshot
         guard let candidate = snapshot.users[username], candidate.frontend,
               Self.verify(scramble: scramble, plugin: plugin, password: candidate.password, nonce: nonce) else {
-            let address = context.channel.remoteAddress?.ipAddress ?? "localhost"
+            let address = context?.remoteAddress?.ipAddress ?? "localhost"
             sendError(MySQLErrorCode.accessDenied.packet("Access denied for user '\(username)'@'\(address)' (using password: \(scramble.isEmpty ? "NO" : "YES"))"),
                       sequenceID: 1)
-            context.close(promise: nil)
+            context?.close(promise: nil)
             phase = .closed
             return
         }
@@ -205,7 +205,7 @@ extension ClientSession {
         logger[metadataKey: "user"] = "\(candidate.username)"
         var sequence: UInt8 = 1
         if plugin == CachingSHA2Password.pluginName {
-            var out = context.channel.allocator.buffer(capacity: 8)
+            var out = ByteBufferAllocator().buffer(capacity: 8)
             out.writeMySQLPacket(sequenceID: sequence) { AuthMoreData.encode([AuthMoreData.fastAuthSuccess], into: &$0) }
             write(out)
             sequence = 2

@@ -6,14 +6,14 @@ extension ClientSession {
     func handshakeResponseReceived(_ packet: MySQLPacketAssembler.Packet) {
         if HandshakeResponse41.isSSLRequest(packet.payload) {
             sendError(MySQLErrorCode.handshakeError.packet("Junction does not offer TLS on this port yet"), sequenceID: packet.lastSequenceID &+ 1)
-            context.close(promise: nil)
+            context?.close(promise: nil)
             phase = .closed
             return
         }
         let response: HandshakeResponse41
         do { response = try HandshakeResponse41.decode(from: packet.payload) } catch {
             sendError(MySQLErrorCode.handshakeError.packet("Bad handshake"), sequenceID: packet.lastSequenceID &+ 1)
-            context.close(promise: nil)
+            context?.close(promise: nil)
             phase = .closed
             return
         }
@@ -28,11 +28,11 @@ extension ClientSession {
             finishLogin(response, scramble: response.authResponse, plugin: plugin, sequenceID: sequence)
         default:
             // Ask the client to use mysql_native_password with the same nonce.
-            var out = context.channel.allocator.buffer(capacity: 64)
+            var out = ByteBufferAllocator().buffer(capacity: 64)
             out.writeMySQLPacket(sequenceID: sequence) {
                 AuthSwitchRequest(pluginName: NativePassword.pluginName, pluginData: nonce).encode(into: &$0)
             }
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
             phase = .awaitingAuthSwitchResponse(response)
         }
     }
@@ -45,14 +45,14 @@ extension ClientSession {
     private func finishLogin(_ response: HandshakeResponse41, scramble: [UInt8], plugin: String, sequenceID: UInt8) {
         let snapshot = loopContext.snapshot
         var sequence = sequenceID
-        let address = context.channel.remoteAddress?.ipAddress ?? "localhost"
+        let address = context?.remoteAddress?.ipAddress ?? "localhost"
         guard let candidate = snapshot.users[response.username], candidate.frontend,
               Self.verify(scramble: scramble, plugin: plugin, password: candidate.password, nonce: nonce) else {
             let usingPassword = scramble.isEmpty ? "NO" : "YES"
             logger.info("access denied", metadata: ["user": "\(response.username)", "client": "\(address)"])
             sendError(MySQLErrorCode.accessDenied.packet("Access denied for user '\(response.username)'@'\(address)' (using password: \(usingPassword))"),
                       sequenceID: sequence)
-            context.close(promise: nil)
+            context?.close(promise: nil)
             phase = .closed
             return
         }
@@ -78,7 +78,7 @@ extension ClientSession {
                                    multiStatements: clientCapabilities.contains(.multiStatements))
         logger[metadataKey: "user"] = "\(candidate.username)"
         if plugin == CachingSHA2Password.pluginName {
-            var out = context.channel.allocator.buffer(capacity: 8)
+            var out = ByteBufferAllocator().buffer(capacity: 8)
             out.writeMySQLPacket(sequenceID: sequence) { AuthMoreData.encode([AuthMoreData.fastAuthSuccess], into: &$0) }
             write(out)
             sequence &+= 1
@@ -89,7 +89,7 @@ extension ClientSession {
 
     private func refuse(_ err: ErrPacket, sequenceID: UInt8) {
         sendError(err, sequenceID: sequenceID)
-        context.close(promise: nil)
+        context?.close(promise: nil)
         phase = .closed
     }
 

@@ -24,7 +24,7 @@ extension ClientSession {
         nextStatementID &+= 1
         statements[id] = ClientStatement(sql: sql, parameterCount: Int(prepared.ok.parameterCount),
                                          columnCount: Int(prepared.ok.columnCount))
-        var out = context.channel.allocator.buffer(capacity: 256)
+        var out = ByteBufferAllocator().buffer(capacity: 256)
         var sequence: UInt8 = 1
         for (index, packet) in prepared.packets.enumerated() {
             if index == 0 {
@@ -35,15 +35,15 @@ extension ClientSession {
                 sequence = out.writeMySQLPacket(sequenceID: sequence, payload: packet)
             }
         }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
         running = nil
         commandFinished()
     }
 
     /// The statement on `conn`, preparing it there first if it is not yet.
     func ensurePrepared(_ sql: String, on conn: BackendConnection) -> EventLoopFuture<PreparedOnBackend> {
-        if let prepared = conn.preparedStatements[sql] { return context.eventLoop.makeSucceededFuture(prepared) }
-        var payload = context.channel.allocator.buffer(capacity: sql.utf8.count + 1)
+        if let prepared = conn.preparedStatements[sql] { return loopContext.loop.makeSucceededFuture(prepared) }
+        var payload = ByteBufferAllocator().buffer(capacity: sql.utf8.count + 1)
         payload.writeInteger(CommandCode.stmtPrepare.rawValue)
         payload.writeString(sql)
         return conn.execute(payload, command: .prepare).flatMapThrowing { reply in
@@ -158,7 +158,7 @@ extension ClientSession {
             out.writeInteger(conn.preparedStatements[statement.sql]?.statementID ?? 0, endianness: .little)
             var rest = payload.getSlice(at: payload.readerIndex + 5, length: payload.readableBytes - 5)!
             out.writeBuffer(&rest)
-            return session.context.eventLoop.makeSucceededFuture(out)
+            return session.loopContext.loop.makeSucceededFuture(out)
         })
     }
 

@@ -29,7 +29,9 @@ final class ClientSession: ChannelInboundHandler {
     let loopContext: LoopContext
     let connectionID: UInt32
     var logger: Logger
-    var context: ChannelHandlerContext!
+    /// Weak: the context holds this handler strongly, so a strong reference back would keep every
+    /// closed session (and its pipeline) alive.
+    weak var context: ChannelHandlerContext?
     var phase = Phase.awaitingHandshakeResponse
     let nonce = AuthNonce.make()
     var clientCapabilities: CapabilityFlags = []
@@ -82,14 +84,14 @@ final class ClientSession: ChannelInboundHandler {
         }
         let handshake = HandshakeV10(serverVersion: version, connectionID: connectionID, authPluginData: nonce,
                                      capabilities: serverCapabilities, characterSet: settings.defaultCollation)
-        var out = context.channel.allocator.buffer(capacity: 128)
+        var out = ByteBufferAllocator().buffer(capacity: 128)
         out.writeMySQLPacket(sequenceID: 0) { handshake.encode(into: &$0) }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         let timeout = settings.connectTimeoutClientMs
         context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout))) { [weak self] in
             guard let self else { return }
-            if case .awaitingHandshakeResponse = self.phase { self.context.close(promise: nil) }
-            if case .awaitingAuthSwitchResponse = self.phase { self.context.close(promise: nil) }
+            if case .awaitingHandshakeResponse = self.phase { self.context?.close(promise: nil) }
+            if case .awaitingAuthSwitchResponse = self.phase { self.context?.close(promise: nil) }
         }
     }
 
@@ -115,7 +117,7 @@ final class ClientSession: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        backend?.setReading(context.channel.isWritable)
+        if running != nil { backend?.setReading(context.channel.isWritable) }
         context.fireChannelWritabilityChanged()
     }
 
@@ -143,7 +145,7 @@ final class ClientSession: ChannelInboundHandler {
                 packet = next
             } catch {
                 sendError(MySQLErrorCode.packetTooLarge.packet("Got a packet bigger than 'max_allowed_packet' bytes"), sequenceID: 1)
-                context.close(promise: nil)
+                context?.close(promise: nil)
                 phase = .closed
                 return
             }
@@ -165,23 +167,23 @@ final class ClientSession: ChannelInboundHandler {
     // MARK: - Writing to the client
 
     func write(_ buffer: ByteBuffer) {
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        context?.write(wrapOutboundOut(buffer), promise: nil)
     }
 
-    func flush() { context.flush() }
+    func flush() { context?.flush() }
 
     func sendOK(sequenceID: UInt8, affectedRows: UInt64 = 0, info: String = "") {
-        var out = context.channel.allocator.buffer(capacity: 16)
+        var out = ByteBufferAllocator().buffer(capacity: 16)
         out.writeMySQLPacket(sequenceID: sequenceID) {
             OKPacket(affectedRows: affectedRows, statusFlags: statusFlags, info: info).encode(into: &$0, capabilities: clientCapabilities)
         }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
     func sendError(_ err: ErrPacket, sequenceID: UInt8) {
-        var out = context.channel.allocator.buffer(capacity: 64 + err.message.utf8.count)
+        var out = ByteBufferAllocator().buffer(capacity: 64 + err.message.utf8.count)
         out.writeMySQLPacket(sequenceID: sequenceID) { err.encode(into: &$0) }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
     /// The attached backend connection holds state of this session (a transaction, pinned state), so
