@@ -29,13 +29,14 @@ public final class ProxyService: Service {
             logger.notice("accepting MySQL clients", metadata: ["address": "\(host):\(port)"])
             listeners.append(channel)
         }
+        let bound = listeners
+        guard let first = bound.first else { throw StartupError("no client interface configured (mysql-interfaces)") }
         await withGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let all = listeners.map { $0.closeFuture }
-                EventLoopFuture.andAllComplete(all, on: listeners[0].eventLoop).whenComplete { _ in continuation.resume() }
+                EventLoopFuture.andAllComplete(bound.map(\.closeFuture), on: first.eventLoop).whenComplete { _ in continuation.resume() }
             }
         } onGracefulShutdown: {
-            for listener in listeners { listener.close(promise: nil) }
+            for listener in bound { listener.close(promise: nil) }
         }
         try? await server.closeIdleBackends().get()
         logger.notice("client port closed")

@@ -69,7 +69,7 @@ public final class ProxyServer: Sendable {
     /// Idle pooled backend connections across loops (for tests and stats).
     public func idleBackendCount() -> EventLoopFuture<Int> {
         let futures = contexts.all.map { context in context.loop.submit { context.value.idleCount } }
-        return EventLoopFuture.reduce(0, futures, on: group.any(), +)
+        return EventLoopFuture.reduce(0, futures, on: group.any()) { $0 + $1 }
     }
 }
 

@@ -20,11 +20,11 @@ extension ClientSession {
             queryReceived(payload)
         case .initDB:
             let schema = String(decoding: payload.readableBytesView.dropFirst(), as: UTF8.self)
-            runOnBackend(payload, command: .singlePacket) { session, conn, _, isError in
+            runOnBackend(payload, command: .singlePacket, after: { session, conn, _, isError in
                 guard !isError else { return }
                 session.settings.schema = schema
                 conn.settings.schema = schema
-            }
+            })
         case .fieldList:
             runOnBackend(payload, command: .fieldList)
         case .statistics:
@@ -68,37 +68,37 @@ extension ClientSession {
         case .set:
             switch SetStatementParser.parse(statement) {
             case .session(let changes):
-                runOnBackend(payload, command: .query) { session, conn, _, isError in
+                runOnBackend(payload, command: .query, after: { session, conn, _, isError in
                     guard !isError else { return }
                     session.settings.apply(changes)
                     conn.settings.apply(changes)
-                }
+                })
             case .global:
                 runOnBackend(payload, command: .query)
             case .pinsSession:
-                runOnBackend(payload, command: .query) { session, _, _, isError in
+                runOnBackend(payload, command: .query, after: { session, _, _, isError in
                     if !isError { session.pinned = true }
-                }
+                })
             }
         case .show where backend == nil && !warningsPending && isShowWarnings(statement):
             // The previous statement left no warnings; a pooled connection's would be someone else's.
             answerNoWarnings(count: statement.keyword(1) == "COUNT")
         case .show where isShowWarnings(statement):
             // Reading warnings does not clear them: the next statement may read them again.
-            runOnBackend(payload, command: .query) { session, _, _, _ in session.warningsPending = true }
+            runOnBackend(payload, command: .query, after: { session, _, _, _ in session.warningsPending = true })
         case .use:
-            runOnBackend(payload, command: .query) { session, conn, _, isError in
+            runOnBackend(payload, command: .query, after: { session, conn, _, isError in
                 guard !isError, let schema = traits.useSchema else { return }
                 session.settings.schema = schema
                 conn.settings.schema = schema
-            }
+            })
         case .loadDataLocal where !loopContext.snapshot.settings.enableLoadDataLocalInfile:
             sendError(MySQLErrorCode.unknownCommand.packet("Unsupported 'LOAD DATA LOCAL INFILE' command"), sequenceID: 1)
         default:
             let pins = traits.pinsConnection
-            runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal) { session, _, _, isError in
+            runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal, after: { session, _, _, isError in
                 if pins && !isError { session.pinned = true }
-            }
+            })
         }
     }
 
