@@ -25,3 +25,15 @@ import Testing
         #expect((800...1200).contains(counts["a"] ?? 0))
     }
 }
+
+extension ServerSelectorTests {
+    @Test func splitMixSpreadsChoicesByWeight() {
+        var generator = SplitMix64(seed: 42)
+        var counts: [String: Int] = [:]
+        for _ in 0..<4000 {
+            let server = ServerSelector.choose(from: [a, b], isUsable: { _ in true }, random: { Int.random(in: $0, using: &generator) })!
+            counts[server.endpoint.host, default: 0] += 1
+        }
+        #expect((800...1200).contains(counts["a"] ?? 0))
+    }
+}

@@ -15,6 +15,7 @@ final class LoopContext {
     private var idle: [PoolKey: [BackendConnection]] = [:]
     private var openPerServer: [ServerEndpoint: Int] = [:]
     var questions = 0
+    private var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
 
     init(loop: EventLoop, store: ProxyConfigStore, loopCount: Int, logger: Logger) {
         self.loop = loop
@@ -56,10 +57,10 @@ final class LoopContext {
         let settings = snapshot.settings
         let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
         let servers = snapshot.hostgroups[request.hostgroup] ?? []
-        let chosen = ServerSelector.choose(from: servers) { server in
+        let chosen = ServerSelector.choose(from: servers, isUsable: { server in
             (self.openPerServer[server.endpoint] ?? 0) < self.share(of: server.maxConnections)
                 || !(self.idle[self.key(server, request)]?.isEmpty ?? true)
-        }
+        }, random: { Int.random(in: $0, using: &self.random) })
         guard let server = chosen else {
             if elapsedMs + settings.connectRetriesDelayMs < settings.connectTimeoutServerMaxMs, !servers.isEmpty {
                 loop.scheduleTask(in: .milliseconds(Int64(max(settings.connectRetriesDelayMs, 10)))) {
