@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "MySQLProtocol", dependencies: [
@@ -28,8 +29,15 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Admin", dependencies: [
+            "MySQLProtocol", "JunctionConfig",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Junction", dependencies: [
-            "Proxy", "JunctionConfig",
+            "Proxy", "JunctionConfig", "Admin",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -45,6 +53,7 @@ let package = Package(
         ]),
         .testTarget(name: "SQLTextTests", dependencies: ["SQLText"]),
         .testTarget(name: "JunctionConfigTests", dependencies: ["JunctionConfig"]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin", "JunctionConfig"]),
         .testTarget(name: "ProxyTests", dependencies: [
             "Proxy", "MySQLProtocol", "SQLText", "JunctionConfig",
             .product(name: "NIOCore", package: "swift-nio"),

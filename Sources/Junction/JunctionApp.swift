@@ -1,3 +1,4 @@
+import Admin
 import Foundation
 import JunctionConfig
 import Logging
@@ -41,37 +42,68 @@ public struct JunctionApp {
 
     public func run() async throws {
         let logger = Logger(label: "junction")
-        let configuration: StartupConfiguration
+        let startup: StartupConfiguration
         do {
-            configuration = try StartupConfiguration.load(options)
+            startup = try StartupConfiguration.load(options)
         } catch let error as ConfigFileError {
             throw StartupError("\(error)")
         }
-        try FileManager.default.createDirectory(atPath: configuration.datadir, withIntermediateDirectories: true)
-        let pidFile = (configuration.datadir as NSString).appendingPathComponent("junction.pid")
+        let datadir = startup.datadir
+        try FileManager.default.createDirectory(atPath: datadir, withIntermediateDirectories: true)
+        let pidFile = (datadir as NSString).appendingPathComponent("junction.pid")
         try? "\(ProcessInfo.processInfo.processIdentifier)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: pidFile) }
 
-        let threads = max(1, configuration.variables.threads)
+        let store = ProxyConfigStore(ProxySnapshot(users: [], servers: [], settings: ProxySettings()))
+        let target = ProxyRuntimeTarget(store: store)
+        let executor = try openAdmin(startup, target: target, logger: logger)
+        let variables = try executor.runtime.mysqlVariables()
+
+        let threads = max(1, variables.threads)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let store = ProxyConfigStore(configuration.snapshot)
+        let adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ProxyServer(group: group, store: store, logger: logger)
         logger.notice("Junction \(JunctionVersion.string) starting", metadata: [
-            "datadir": "\(configuration.datadir)", "threads": "\(threads)",
-            "servers": "\(configuration.snapshot.hostgroups.values.reduce(0) { $0 + $1.count })",
-            "users": "\(configuration.snapshot.users.count)",
+            "datadir": "\(datadir)", "threads": "\(threads)",
+            "servers": "\(executor.runtime.mysqlServers.count)", "users": "\(executor.runtime.mysqlUsers.count)",
         ])
-        let proxy = ProxyService(server: server, interfaces: configuration.variables.interfaces, logger: logger)
-        let group_ = ServiceGroup(configuration: .init(
-            services: [.init(service: proxy)],
+        let proxy = ProxyService(server: server, interfaces: variables.interfaces, logger: logger)
+        let admin = AdminService(server: AdminServer(eventLoop: adminGroup.next(), executor: executor, logger: logger),
+                                 interfaces: executor.adminVariables.mysqlIfaces, logger: logger)
+        let services = ServiceGroup(configuration: .init(
+            services: [.init(service: admin), .init(service: proxy)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
-            try await group_.run()
+            try await services.run()
         } catch let error as IOError {
             throw StartupError("cannot listen: \(error)")
         }
         try? await group.shutdownGracefully()
+        try? await adminGroup.shutdownGracefully()
         logger.notice("Junction stopped")
+    }
+
+    /// Opens `junction.db` (renamed to `junction.db.bak` first with `--initial`) and loads the
+    /// configuration to runtime by the start-up rules.
+    private func openAdmin(_ startup: StartupConfiguration, target: ProxyRuntimeTarget, logger: Logger) throws -> AdminExecutor {
+        let diskPath = (startup.datadir as NSString).appendingPathComponent("junction.db")
+        let files = FileManager.default
+        if options.initial, files.fileExists(atPath: diskPath) {
+            let backup = diskPath + ".bak"
+            try? files.removeItem(atPath: backup)
+            try files.moveItem(atPath: diskPath, toPath: backup)
+        }
+        let existed = files.fileExists(atPath: diskPath)
+        do {
+            let database = try AdminDatabase(datadir: startup.datadir)
+            let executor = try AdminExecutor(database: database, target: target, configFilePath: startup.configPath, logger: logger)
+            try executor.start(configFile: startup.file, databaseExisted: existed, reload: options.reload)
+            return executor
+        } catch let error as AdminError {
+            throw StartupError(error.message)
+        } catch let error as RuntimeValidationError {
+            throw StartupError("configuration not loaded: \(error)")
+        }
     }
 }

@@ -1,19 +1,15 @@
 import Foundation
 import JunctionConfig
-import Proxy
 
-/// The configuration Junction starts with: the config file (or the embedded default) turned into
-/// the first runtime snapshot.
-///
-/// The admin interface and the saved configuration database (`junction.db`) take over this role
-/// with the admin issue; until then the config file is the only source, and `--initial`/`--reload`
-/// have nothing to merge with.
+/// What Junction reads before anything else: the config file (or the embedded default) and the
+/// data directory. The configuration itself then comes from `junction.db` and the file, by the rules
+/// of `AdminExecutor.start` (the saved database wins after the first start).
 struct StartupConfiguration {
     var datadir: String
-    var variables: MySQLVariables
-    var snapshot: ProxySnapshot
+    var configPath: String?
+    var file: JunctionConfigFile
 
-    /// Used when Junction starts without `-c`: clients on 0.0.0.0:6033, no servers or users yet.
+    /// Used when Junction starts without `-c`: clients on 0.0.0.0:6033, admin on 127.0.0.1:6032.
     static let embeddedDefault = """
         datadir="./junction-data"
         admin_variables = { admin_credentials="admin:admin" mysql_ifaces="127.0.0.1:6032" }
@@ -28,55 +24,7 @@ struct StartupConfiguration {
         } else {
             file = try JunctionConfigFile.parse(text: embeddedDefault, fileName: "embedded default")
         }
-        var values: [String: String] = [:]
-        for (name, value) in file.mysqlVariables { values[name] = value }
-        let variables: MySQLVariables
-        do { variables = try MySQLVariables(values) } catch {
-            throw StartupError("mysql_variables: \(error)")
-        }
         let datadir = options.datadir ?? file.datadir ?? "./junction-data"
-        let snapshot = RuntimeBuilder.snapshot(servers: file.mysqlServers, users: file.mysqlUsers, variables: variables)
-        return StartupConfiguration(datadir: datadir, variables: variables, snapshot: snapshot)
-    }
-}
-
-/// Turns config rows into the proxy's runtime snapshot.
-enum RuntimeBuilder {
-    static func snapshot(servers: [MySQLServerRow], users: [MySQLUserRow], variables: MySQLVariables) -> ProxySnapshot {
-        let backendServers = servers.map { row in
-            BackendServer(hostgroup: row.hostgroupID, endpoint: ServerEndpoint(host: row.hostname, port: row.port),
-                          status: BackendServer.Status(rawValue: row.status.rawValue) ?? .online,
-                          weight: row.weight, maxConnections: row.maxConnections)
-        }
-        let proxyUsers = users.map { row in
-            ProxyUser(username: row.username, password: row.password, active: row.active != 0,
-                      defaultHostgroup: row.defaultHostgroup,
-                      defaultSchema: row.defaultSchema.flatMap { $0.isEmpty ? nil : $0 },
-                      transactionPersistent: row.transactionPersistent != 0, maxConnections: row.maxConnections,
-                      frontend: row.frontend != 0, backend: row.backend != 0)
-        }
-        return ProxySnapshot(users: proxyUsers, servers: backendServers, settings: settings(variables))
-    }
-
-    static func settings(_ v: MySQLVariables) -> ProxySettings {
-        var s = ProxySettings()
-        s.serverVersion = v.serverVersion
-        s.maxConnections = v.maxConnections
-        s.connectTimeoutServerMs = v.connectTimeoutServer
-        s.connectTimeoutServerMaxMs = v.connectTimeoutServerMax
-        s.connectRetriesOnFailure = v.connectRetriesOnFailure
-        s.connectRetriesDelayMs = v.connectRetriesDelay
-        s.connectTimeoutClientMs = v.connectTimeoutClient
-        s.freeConnectionsPct = v.freeConnectionsPct
-        s.connectionMaxAgeMs = v.connectionMaxAgeMs
-        s.defaultSchema = v.defaultSchema
-        s.maxAllowedPacket = v.maxAllowedPacket
-        s.enableLoadDataLocalInfile = v.enableLoadDataLocalInfile
-        s.queryRetriesOnFailure = v.queryRetriesOnFailure
-        s.multiplexing = v.multiplexing
-        s.autocommitFalseIsTransaction = v.autocommitFalseIsTransaction
-        s.enableClientDeprecateEOF = v.enableClientDeprecateEOF
-        s.autoIncrementDelayMultiplex = Int(v["mysql-auto_increment_delay_multiplex"] ?? "5") ?? 5
-        return s
+        return StartupConfiguration(datadir: datadir, configPath: options.configPath, file: file)
     }
 }

@@ -68,7 +68,7 @@ struct TypedVariablesTests {
         let v = try AdminVariables()
         #expect(v.adminCredentials == [AdminCredential(user: "admin", password: "admin")])
         #expect(v.statsCredentials == [AdminCredential(user: "stats", password: "stats")])
-        #expect(v.mysqlIfaces == ["0.0.0.0:6032"])
+        #expect(v.mysqlIfaces == ["127.0.0.1:6032"])
         #expect(v.values.count == 49)
     }
 

@@ -38,7 +38,7 @@ struct VariableCatalogTests {
         ("mysql-default_authentication_plugin", "mysql_native_password"), ("mysql-default_session_track_gtids", "OFF"),
         ("mysql-query_cache_size_MB", "256"), ("mysql-firewall_whitelist_errormsg", "Firewall blocked this query"),
         ("admin-admin_credentials", "admin:admin"), ("admin-stats_credentials", "stats:stats"),
-        ("admin-mysql_ifaces", "0.0.0.0:6032"), ("admin-refresh_interval", "2000"), ("admin-version", "2.7.1-junction"),
+        ("admin-mysql_ifaces", "127.0.0.1:6032"), ("admin-refresh_interval", "2000"), ("admin-version", "2.7.1-junction"),
         ("admin-cluster_mysql_servers_sync_algorithm", "1"), ("admin-prometheus_memory_metrics_interval", "61"),
     ])
     func defaults(name: String, value: String) {

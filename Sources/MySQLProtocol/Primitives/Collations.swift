@@ -10,6 +10,11 @@ public enum Collations {
 
     public static func entry(for id: UInt8) -> Entry? { table[id] }
 
+    /// Every known collation, by id.
+    public static var all: [(id: UInt8, entry: Entry)] {
+        table.sorted { $0.key < $1.key }.map { (id: $0.key, entry: $0.value) }
+    }
+
     /// The `SET NAMES` statement that restores collation `id`, if known.
     public static func setNamesStatement(for id: UInt8) -> String? {
         guard let e = table[id] else { return nil }

@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+import JunctionConfig
+import Logging
+
+/// Runs admin statements: commands of admin-commands.md, client probes, and SQL for SQLite.
+///
+/// Confined to the admin's one event loop: statements run one at a time across all admin sessions.
+public final class AdminExecutor {
+    let database: AdminDatabase
+    /// What is live. Replaced one module at a time by LOAD … TO RUNTIME.
+    public internal(set) var runtime: RuntimeConfiguration
+    public internal(set) var checksums = RuntimeChecksums()
+    /// The typed `admin-*` runtime values (credentials, interfaces).
+    public internal(set) var adminVariables: AdminVariables
+    weak var target: RuntimeTarget?
+    /// The config file Junction started with, for LOAD … FROM CONFIG.
+    let configFilePath: String?
+    let logger: Logger
+    /// `admin-read_only` / `PROXYSQL READONLY`: admin SQL runs with `PRAGMA query_only`.
+    var readOnly = false
+    /// Refreshes a `stats_*` table from the running proxy before a query that names it.
+    public var statsRefreshers: [String: (Database) throws -> Void] = [:]
+    /// Runs `PROXYSQL …` commands that act on the process (pause, stop, shutdown…); nil answers "not supported".
+    public var processControl: ((ProxySQLCommand) -> AdminResult)?
+
+    public init(database: AdminDatabase, target: RuntimeTarget?, configFilePath: String?, logger: Logger) throws {
+        self.database = database
+        self.target = target
+        self.configFilePath = configFilePath
+        self.logger = logger
+        var variables = VariableCatalog.defaults(module: "mysql")
+        variables.merge(VariableCatalog.defaults(module: "admin")) { $1 }
+        runtime = RuntimeConfiguration(variables: variables)
+        adminVariables = try AdminVariables()
+    }
+
+    /// Answers one statement.
+    public func execute(_ raw: String, session: AdminSessionInfo) -> AdminResult {
+        let text = AdminStatementText(raw)
+        if text.sql.isEmpty { return .error(AdminError("No query specified", code: 1065, sqlState: "42000")) }
+        if let answer = ClientProbes.answer(text, session: session, executor: self) { return answer }
+        switch session.role {
+        case .stats: return executeAsStatsUser(text)
+        case .admin: return executeAsAdmin(text)
+        }
+    }
+
+    private func executeAsAdmin(_ text: AdminStatementText) -> AdminResult {
+        let command = AdminCommandParser.parse(text)
+        do {
+            return try database.withAdmin { db in
+                try run(command, text: text, in: db)
+            }
+        } catch let error as RuntimeValidationError {
+            return .error(.admin(error.description))
+        } catch let error as AdminError {
+            return .error(error)
+        } catch let error as DatabaseError {
+            return .error(SQLiteRunner.translate(error))
+        } catch {
+            return .error(.admin("\(error)"))
+        }
+    }
+
+    private func executeAsStatsUser(_ text: AdminStatementText) -> AdminResult {
+        if text.normalized.hasPrefix("PRAGMA") || text.normalized.hasPrefix("ATTACH") || text.normalized.hasPrefix("DETACH") {
+            return .error(.admin("Command not allowed"))
+        }
+        let command = AdminCommandParser.parse(text)
+        do {
+            return try database.withStatsOnly { db in
+                switch command {
+                case .ignored: return .done
+                case .show(let show) where show.allowedForStatsUsers: return try self.show(show, in: db, schemaForTables: "main")
+                case .sql: break
+                default: return .error(.admin("stats users can only read the stats tables"))
+                }
+                try refreshStats(mentionedIn: text.sql, in: db)
+                return SQLiteRunner.run(text.sql, in: db)
+            }
+        } catch let error as DatabaseError {
+            return .error(SQLiteRunner.translate(error))
+        } catch {
+            return .error(.admin("\(error)"))
+        }
+    }
+
+    private func run(_ command: AdminCommand, text: AdminStatementText, in db: Database) throws -> AdminResult {
+        switch command {
+        case .loadToRuntime(let module):
+            let result = try loadToRuntime(module, in: db)
+            logger.info("configuration loaded to runtime", metadata: ["module": "\(module.rawValue)"])
+            return result
+        case .saveToMemory(let module): return try saveToMemory(module, in: db)
+        case .loadFromDisk(let module): return try loadFromDisk(module, in: db)
+        case .saveToDisk(let module): return try saveToDisk(module, in: db)
+        case .loadFromConfig(let module): return try loadFromConfig(module, in: db)
+        case .loadUserToRuntime(let name): return try loadUserToRuntime(name, in: db)
+        case .saveDigestToDisk:
+            try refreshStats(mentionedIn: "stats_mysql_query_digest_reset", in: db)
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM stats.stats_mysql_query_digest_reset") ?? 0
+            try db.execute(sql: """
+                INSERT INTO stats_history.history_mysql_query_digest SELECT strftime('%s','now'), hostgroup, schemaname, username,
+                client_address, digest, digest_text, count_star, first_seen, last_seen, sum_time, min_time, max_time,
+                sum_rows_affected, sum_rows_sent FROM stats.stats_mysql_query_digest_reset
+                """)
+            return .ok(affectedRows: count)
+        case .selectConfigFile:
+            return .rows(columns: ["Data"], rows: [[try ConfigFileRenderer.render(db)]])
+        case .saveConfigToFile(let path):
+            let text = try ConfigFileRenderer.render(db)
+            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                throw AdminError.admin("cannot write \(path): \(error.localizedDescription)")
+            }
+            return .ok(message: "File \(path) is saved.")
+        case .setVariable(let name, let value): return try setVariable(name, value, in: db)
+        case .ignored: return .done
+        case .show(let show): return try self.show(show, in: db, schemaForTables: "main")
+        case .proxysql(let command): return proxysql(command, in: db)
+        case .checksum(let schema, let tables):
+            let rows = try tables.map { table -> [String?] in
+                let content = try TableRows.read(table, schema: schema.rawValue, in: db)
+                var hasher = FNV1a()
+                for row in content.rows { for value in row { hasher.add(SQLiteRunner.text(value) ?? "") } }
+                return [table, RuntimeChecksums.render(hasher.value)]
+            }
+            return .rows(columns: ["table", "checksum"], rows: rows)
+        case .selectGlobalChecksum:
+            return .rows(columns: ["CHECKSUM"], rows: [[String(checksums.global)]])
+        case .truncateQueryDigest:
+            try refreshStats(mentionedIn: "stats_mysql_query_digest_reset", in: db)
+            try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest")
+            try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest_reset")
+            return .done
+        case .killConnection(let id):
+            return .error(.admin("Unknown thread id: \(id)"))
+        case .sql(let sql):
+            try refreshRuntimeTables(mentionedIn: sql, in: db)
+            try refreshStats(mentionedIn: sql, in: db)
+            if readOnly { try db.execute(sql: "PRAGMA query_only = ON") }
+            defer { if readOnly { try? db.execute(sql: "PRAGMA query_only = OFF") } }
+            return SQLiteRunner.run(sql, in: db)
+        }
+    }
+
+    /// Fills every `stats_*` table the statement names (plain substring, as ProxySQL does).
+    func refreshStats(mentionedIn sql: String, in db: Database) throws {
+        for (table, refresh) in statsRefreshers where sql.contains(table) {
+            try refresh(db)
+        }
+    }
+
+    /// `SET mysql-x = v`: the name and value are checked first; a rejected SET changes nothing.
+    private func setVariable(_ name: String, _ value: String, in db: Database) throws -> AdminResult {
+        guard let definition = VariableCatalog.definition(named: name) else {
+            throw AdminError.admin("Unknown global variable: '\(name)'")
+        }
+        if definition.name == "admin-version" {
+            throw AdminError.admin("Variable 'admin-version' is read-only")
+        }
+        let normalised: String
+        do { normalised = try VariableCatalog.validate(name: definition.name, value: value) } catch {
+            throw AdminError.admin("Invalid value '\(value)' for \(definition.name): \((error as? VariableError)?.reason ?? "\(error)")")
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO main.global_variables VALUES (?, ?)", arguments: [definition.name, normalised])
+        return .ok(affectedRows: 1)
+    }
+
+    /// `LOAD MYSQL USER <name> TO RUNTIME`: one user's rows from MEMORY, the others untouched.
+    private func loadUserToRuntime(_ name: String, in db: Database) throws -> AdminResult {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "_+-".contains($0) }) else {
+            throw AdminError.admin("Invalid name \(name)")
+        }
+        let memory = try TableRows.read("mysql_users", schema: "main", in: db)
+        let current = runtime.tables["mysql_users"] ?? memory.emptied()
+        guard let nameIndex = memory.columns.firstIndex(of: "username") else { return .done }
+        var merged = current
+        merged.rows = current.rows.filter { SQLiteRunner.text($0[nameIndex]) != name }
+            + memory.rows.filter { SQLiteRunner.text($0[nameIndex]) == name }
+        var candidate = runtime
+        candidate.tables["mysql_users"] = merged
+        try candidate.validate(.mysqlUsers)
+        try target?.apply(candidate, changed: .mysqlUsers)
+        runtime = candidate
+        checksums.recordLoad(of: .mysqlUsers, runtime: runtime, epoch: Int(Date().timeIntervalSince1970))
+        return .done
+    }
+
+    func adminVariablesApplied() throws {
+        adminVariables = try runtime.adminVariables()
+        readOnly = adminVariables["admin-read_only"] == "true"
+    }
+
+    private func proxysql(_ command: ProxySQLCommand, in db: Database) -> AdminResult {
+        switch command {
+        case .readOnly:
+            readOnly = true
+            runtime.variables["admin-read_only"] = "true"
+            return .done
+        case .readWrite:
+            readOnly = false
+            runtime.variables["admin-read_only"] = "false"
+            return .done
+        case .flushLogs, .flushMySQLClientHosts, .flushConfigDB:
+            return .done
+        default:
+            return processControl?(command) ?? .error(.admin("JUNCTION \(command.rawValue) is not supported by this build"))
+        }
+    }
+}
+
+extension AdminExecutor {
+    /// Column names of `table` for COM_FIELD_LIST (the CLI's tab completion after `USE`).
+    func columnNames(of table: String, session: AdminSessionInfo) -> [String] {
+        let read = { (db: Database) in try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]) }
+        return (try? session.role == .admin ? database.withAdmin(read) : database.withStatsOnly(read)) ?? []
+    }
+}

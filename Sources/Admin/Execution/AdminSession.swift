@@ -1,0 +1,19 @@
+/// Who sent an admin statement.
+public struct AdminSessionInfo: Sendable {
+    public enum Role: Sendable {
+        /// `admin-admin_credentials`: every schema and command.
+        case admin
+        /// `admin-stats_credentials`: read-only, the stats schema as `main`.
+        case stats
+    }
+
+    public var username: String
+    public var role: Role
+    public var clientAddress: String
+
+    public init(username: String, role: Role, clientAddress: String) {
+        self.username = username
+        self.role = role
+        self.clientAddress = clientAddress
+    }
+}

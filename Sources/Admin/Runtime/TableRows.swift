@@ -1,0 +1,68 @@
+import GRDB
+
+/// The rows of one table as SQLite holds them, with the column names they are read by.
+public struct TableRows: Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[DatabaseValue]]
+
+    public init(columns: [String], rows: [[DatabaseValue]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// Reads `schema.table` ordered by its first columns, so equal content gives equal rows.
+    static func read(_ table: String, schema: String, in db: Database) throws -> TableRows {
+        let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?, ?) ORDER BY cid", arguments: [table, schema])
+        let order = (1...max(1, columns.count)).map(String.init).joined(separator: ", ")
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(schema).\(table) ORDER BY \(order)").map { Array($0.databaseValues) }
+        return TableRows(columns: columns, rows: rows)
+    }
+
+    /// Replaces the content of `schema.table` with these rows.
+    func write(to table: String, schema: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM \(schema).\(table)")
+        guard !rows.isEmpty else { return }
+        let names = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let insert = try db.makeStatement(sql: "INSERT INTO \(schema).\(table) (\(names)) VALUES (\(marks))")
+        for row in rows {
+            try insert.execute(arguments: StatementArguments(row))
+        }
+    }
+
+    /// Each row as column name → value, for decoding into typed rows.
+    var namedRows: [NamedRow] {
+        let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return rows.enumerated().map { NamedRow(number: $0.offset + 1, values: $0.element, index: index) }
+    }
+}
+
+/// One row with access by column name; `number` counts from 1 in key order, for error messages.
+struct NamedRow {
+    let number: Int
+    let values: [DatabaseValue]
+    let index: [String: Int]
+
+    func value(_ column: String) -> DatabaseValue {
+        index[column].map { values[$0] } ?? .null
+    }
+
+    func int(_ column: String, default fallback: Int = 0) -> Int {
+        switch value(column).storage {
+        case .int64(let int): return Int(int)
+        case .double(let double): return Int(double)
+        case .string(let text): return Int(text.trimmingCharacters(in: .whitespaces)) ?? fallback
+        default: return fallback
+        }
+    }
+
+    func string(_ column: String) -> String? {
+        switch value(column).storage {
+        case .null: return nil
+        case .int64(let int): return String(int)
+        case .double(let double): return String(double)
+        case .string(let text): return text
+        case .blob(let data): return String(decoding: data, as: UTF8.self)
+        }
+    }
+}

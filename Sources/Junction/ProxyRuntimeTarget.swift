@@ -1,0 +1,64 @@
+import Admin
+import JunctionConfig
+import Proxy
+
+/// Makes a loaded runtime configuration live on the client port: builds the proxy's snapshot and
+/// publishes it. Sessions pick it up at their next command; queries in flight finish on what they had.
+final class ProxyRuntimeTarget: RuntimeTarget {
+    let store: ProxyConfigStore
+
+    init(store: ProxyConfigStore) {
+        self.store = store
+    }
+
+    func apply(_ runtime: RuntimeConfiguration, changed module: AdminModule) throws {
+        switch module {
+        case .mysqlServers, .mysqlUsers, .mysqlVariables:
+            let variables = try runtime.mysqlVariables()
+            store.publish(RuntimeBuilder.snapshot(servers: runtime.mysqlServers, users: runtime.mysqlUsers, variables: variables))
+        default:
+            break
+        }
+    }
+}
+
+/// Turns runtime rows into the proxy's snapshot.
+enum RuntimeBuilder {
+    static func snapshot(servers: [MySQLServerRow], users: [MySQLUserRow], variables: MySQLVariables) -> ProxySnapshot {
+        let backendServers = servers.map { row in
+            BackendServer(hostgroup: row.hostgroupID, endpoint: ServerEndpoint(host: row.hostname, port: row.port),
+                          status: BackendServer.Status(rawValue: row.status.rawValue) ?? .online,
+                          weight: row.weight, maxConnections: row.maxConnections)
+        }
+        let proxyUsers = users.filter { $0.frontend != 0 }.map { row in
+            ProxyUser(username: row.username, password: row.password, active: row.active != 0,
+                      defaultHostgroup: row.defaultHostgroup,
+                      defaultSchema: row.defaultSchema.flatMap { $0.isEmpty ? nil : $0 },
+                      transactionPersistent: row.transactionPersistent != 0, maxConnections: row.maxConnections,
+                      frontend: row.frontend != 0, backend: row.backend != 0)
+        }
+        return ProxySnapshot(users: proxyUsers, servers: backendServers, settings: settings(variables))
+    }
+
+    static func settings(_ v: MySQLVariables) -> ProxySettings {
+        var s = ProxySettings()
+        s.serverVersion = v.serverVersion
+        s.maxConnections = v.maxConnections
+        s.connectTimeoutServerMs = v.connectTimeoutServer
+        s.connectTimeoutServerMaxMs = v.connectTimeoutServerMax
+        s.connectRetriesOnFailure = v.connectRetriesOnFailure
+        s.connectRetriesDelayMs = v.connectRetriesDelay
+        s.connectTimeoutClientMs = v.connectTimeoutClient
+        s.freeConnectionsPct = v.freeConnectionsPct
+        s.connectionMaxAgeMs = v.connectionMaxAgeMs
+        s.defaultSchema = v.defaultSchema
+        s.maxAllowedPacket = v.maxAllowedPacket
+        s.enableLoadDataLocalInfile = v.enableLoadDataLocalInfile
+        s.queryRetriesOnFailure = v.queryRetriesOnFailure
+        s.multiplexing = v.multiplexing
+        s.autocommitFalseIsTransaction = v.autocommitFalseIsTransaction
+        s.enableClientDeprecateEOF = v.enableClientDeprecateEOF
+        s.autoIncrementDelayMultiplex = Int(v["mysql-auto_increment_delay_multiplex"] ?? "5") ?? 5
+        return s
+    }
+}
