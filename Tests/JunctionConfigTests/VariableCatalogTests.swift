@@ -59,7 +59,7 @@ struct VariableCatalogTests {
 
     @Test func restartOnlyForStartupVariables() {
         #expect(VariableCatalog.all.filter(\.needsRestart).map(\.name).sorted()
-                == ["mysql-interfaces", "mysql-stacksize", "mysql-threads"])
+                == ["admin-mysql_ifaces", "mysql-interfaces", "mysql-stacksize", "mysql-threads"])
     }
 
     @Test(arguments: [("true", "true"), ("FALSE", "false"), ("1", "true"), ("0", "false"), ("True", "true"), (" 1 ", "true")])

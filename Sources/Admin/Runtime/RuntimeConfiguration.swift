@@ -51,55 +51,61 @@ public struct RuntimeConfiguration: Sendable, Equatable {
         tables[table]?.namedRows ?? []
     }
 
+    /// Each row of `table` turned into a typed row and validated; an error names the table and row.
+    private func decode<T>(_ table: String, key: [String], _ make: (NamedRow) throws -> T, validate: (T) throws -> Void) throws -> [T] {
+        try rows(table).map { row in
+            do {
+                let value = try make(row)
+                try validate(value)
+                return value
+            } catch {
+                let label = key.map { "\($0)=\(row.string($0).map { "'\($0)'" } ?? "NULL")" }.joined(separator: ", ")
+                throw RuntimeValidationError("\(table) row (\(label)): \(error)")
+            }
+        }
+    }
+
     func decodeServers() throws -> [MySQLServerRow] {
-        try rows(MySQLServerRow.tableName).map { row in
+        try decode(MySQLServerRow.tableName, key: ["hostgroup_id", "hostname", "port"], { row in
             let statusText = row.string("status") ?? "ONLINE"
             guard let status = ServerStatus(caseInsensitive: statusText) else {
-                throw RuntimeValidationError("mysql_servers row \(row.number): status '\(statusText)' is not ONLINE, SHUNNED, OFFLINE_SOFT or OFFLINE_HARD")
+                throw RuntimeValidationError("status '\(statusText)' is not ONLINE, SHUNNED, OFFLINE_SOFT or OFFLINE_HARD")
             }
-            let server = MySQLServerRow(
-                hostgroupID: row.int("hostgroup_id"), hostname: row.string("hostname") ?? "", port: row.int("port", default: 3306),
-                gtidPort: row.int("gtid_port"), status: status, weight: row.int("weight", default: 1),
-                compression: row.int("compression"), maxConnections: row.int("max_connections", default: 1000),
-                maxReplicationLag: row.int("max_replication_lag"), useSSL: row.int("use_ssl"),
-                maxLatencyMs: row.int("max_latency_ms"), comment: row.string("comment") ?? "")
-            try RuntimeValidationError.naming(row: row.number, of: MySQLServerRow.tableName) { try server.validate() }
-            return server
-        }
+            return MySQLServerRow(
+                hostgroupID: try row.int("hostgroup_id"), hostname: row.string("hostname") ?? "", port: try row.int("port", default: 3306),
+                gtidPort: try row.int("gtid_port"), status: status, weight: try row.int("weight", default: 1),
+                compression: try row.int("compression"), maxConnections: try row.int("max_connections", default: 1000),
+                maxReplicationLag: try row.int("max_replication_lag"), useSSL: try row.int("use_ssl"),
+                maxLatencyMs: try row.int("max_latency_ms"), comment: row.string("comment") ?? "")
+        }, validate: { try $0.validate() })
     }
 
     func decodeUsers() throws -> [MySQLUserRow] {
-        try rows(MySQLUserRow.tableName).map { row in
-            let user = MySQLUserRow(
-                username: row.string("username") ?? "", password: row.string("password") ?? "", active: row.int("active", default: 1),
-                useSSL: row.int("use_ssl"), defaultHostgroup: row.int("default_hostgroup"),
-                defaultSchema: row.string("default_schema"), schemaLocked: row.int("schema_locked"),
-                transactionPersistent: row.int("transaction_persistent", default: 1), fastForward: row.int("fast_forward"),
-                backend: row.int("backend", default: 1), frontend: row.int("frontend", default: 1),
-                maxConnections: row.int("max_connections", default: 10000), attributes: row.string("attributes") ?? "",
+        try decode(MySQLUserRow.tableName, key: ["username"], { row in
+            MySQLUserRow(
+                username: row.string("username") ?? "", password: row.string("password") ?? "", active: try row.int("active", default: 1),
+                useSSL: try row.int("use_ssl"), defaultHostgroup: try row.int("default_hostgroup"),
+                defaultSchema: row.string("default_schema"), schemaLocked: try row.int("schema_locked"),
+                transactionPersistent: try row.int("transaction_persistent", default: 1), fastForward: try row.int("fast_forward"),
+                backend: try row.int("backend", default: 1), frontend: try row.int("frontend", default: 1),
+                maxConnections: try row.int("max_connections", default: 10000), attributes: row.string("attributes") ?? "",
                 comment: row.string("comment") ?? "")
-            try RuntimeValidationError.naming(row: row.number, of: MySQLUserRow.tableName) { try user.validate() }
-            return user
-        }
+        }, validate: { try $0.validate() })
     }
 
     func decodeReplicationHostgroups() throws -> [MySQLReplicationHostgroupRow] {
-        try rows(MySQLReplicationHostgroupRow.tableName).map { row in
-            let pair = MySQLReplicationHostgroupRow(
-                writerHostgroup: row.int("writer_hostgroup"), readerHostgroup: row.int("reader_hostgroup"),
+        try decode(MySQLReplicationHostgroupRow.tableName, key: ["writer_hostgroup"], { row in
+            MySQLReplicationHostgroupRow(
+                writerHostgroup: try row.int("writer_hostgroup"), readerHostgroup: try row.int("reader_hostgroup"),
                 checkType: row.string("check_type") ?? "read_only", comment: row.string("comment") ?? "")
-            try RuntimeValidationError.naming(row: row.number, of: MySQLReplicationHostgroupRow.tableName) { try pair.validate() }
-            return pair
-        }
+        }, validate: { try $0.validate() })
     }
 
     func decodeClusterPeers() throws -> [ClusterPeerRow] {
-        try rows(ClusterPeerRow.tableName).map { row in
-            let peer = ClusterPeerRow(hostname: row.string("hostname") ?? "", port: row.int("port", default: 6032),
-                                      weight: row.int("weight"), comment: row.string("comment") ?? "")
-            try RuntimeValidationError.naming(row: row.number, of: ClusterPeerRow.tableName) { try peer.validate() }
-            return peer
-        }
+        try decode(ClusterPeerRow.tableName, key: ["hostname", "port"], { row in
+            ClusterPeerRow(hostname: row.string("hostname") ?? "", port: try row.int("port", default: 6032),
+                           weight: try row.int("weight"), comment: row.string("comment") ?? "")
+        }, validate: { try $0.validate() })
     }
 }
 
@@ -107,10 +113,4 @@ public struct RuntimeConfiguration: Sendable, Equatable {
 public struct RuntimeValidationError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-
-    static func naming(row: Int, of table: String, _ body: () throws -> Void) throws {
-        do { try body() } catch {
-            throw RuntimeValidationError("\(table) row \(row): \(error)")
-        }
-    }
 }

@@ -33,13 +33,12 @@ public struct TableRows: Sendable, Equatable {
     /// Each row as column name → value, for decoding into typed rows.
     var namedRows: [NamedRow] {
         let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return rows.enumerated().map { NamedRow(number: $0.offset + 1, values: $0.element, index: index) }
+        return rows.map { NamedRow(values: $0, index: index) }
     }
 }
 
-/// One row with access by column name; `number` counts from 1 in key order, for error messages.
+/// One row with access by column name.
 struct NamedRow {
-    let number: Int
     let values: [DatabaseValue]
     let index: [String: Int]
 
@@ -47,12 +46,17 @@ struct NamedRow {
         index[column].map { values[$0] } ?? .null
     }
 
-    func int(_ column: String, default fallback: Int = 0) -> Int {
+    /// The integer in `column`; NULL gives `fallback`. Text that is not a whole number is an error, though
+    /// SQLite's type affinity lets it through some CHECKs (`'lots' >= 0` is true for SQLite).
+    func int(_ column: String, default fallback: Int = 0) throws -> Int {
         switch value(column).storage {
         case .int64(let int): return Int(int)
-        case .double(let double): return Int(double)
-        case .string(let text): return Int(text.trimmingCharacters(in: .whitespaces)) ?? fallback
-        default: return fallback
+        case .double(let double) where double == double.rounded(): return Int(double)
+        case .string(let text):
+            if let int = Int(text.trimmingCharacters(in: .whitespaces)) { return int }
+            throw RuntimeValidationError("\(column): expected an integer, got '\(text)'")
+        case .null: return fallback
+        default: throw RuntimeValidationError("\(column): expected an integer")
         }
     }
 

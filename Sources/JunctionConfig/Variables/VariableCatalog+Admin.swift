@@ -4,7 +4,7 @@ extension VariableCatalog {
     static let adminDefinitions: [VariableDefinition] = [
         .credentials("admin-admin_credentials", "admin:admin"),
         .credentials("admin-stats_credentials", "stats:stats"),
-        .nonEmptyString("admin-mysql_ifaces", "127.0.0.1:6032"),
+        .nonEmptyString("admin-mysql_ifaces", "127.0.0.1:6032", needsRestart: true),
         .string("admin-telnet_admin_ifaces", ""),
         .string("admin-telnet_stats_ifaces", ""),
         .int("admin-refresh_interval", 2_000, 101...99_999),

@@ -45,8 +45,8 @@ extension VariableDefinition {
         Self(name: name, defaultValue: value, kind: .string, needsRestart: needsRestart)
     }
 
-    static func nonEmptyString(_ name: String, _ value: String) -> Self {
-        Self(name: name, defaultValue: value, kind: .nonEmptyString)
+    static func nonEmptyString(_ name: String, _ value: String, needsRestart: Bool = false) -> Self {
+        Self(name: name, defaultValue: value, kind: .nonEmptyString, needsRestart: needsRestart)
     }
 
     static func choice(_ name: String, _ value: String, _ options: [String]) -> Self {

@@ -74,6 +74,7 @@ final class ClientSession: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
+        loopContext.refreshSnapshot()  // a LOAD … TO RUNTIME since the last command on this loop counts for logins
         let settings = loopContext.snapshot.settings
         serverCapabilities = CapabilityFlags.junctionServerDefault
         if !settings.enableClientDeprecateEOF { serverCapabilities.remove(.deprecateEOF) }

@@ -1,0 +1,119 @@
+import JunctionConfig
+
+/// Builds docs/ADMIN.md from the code: the LOAD/SAVE grammar from `AdminModule`, the tables from
+/// `AdminTableCatalog`, the variables from `VariableCatalog`. A unit test compares the file with this
+/// output, so the reference cannot drift from what Junction does.
+public enum AdminReference {
+    public static func markdown() -> String {
+        var out = """
+        # Junction admin reference
+
+        <!-- Generated from the code by `JUNCTION_UPDATE_DOCS=1 swift test --filter AdminReferenceTests`; do not edit by hand. -->
+
+        The admin interface speaks the MySQL protocol on `admin-mysql_ifaces` (default `127.0.0.1:6032`):
+
+            mariadb -uadmin -padmin -h127.0.0.1 -P6032
+
+        Accounts come from `admin-admin_credentials` (full access) and `admin-stats_credentials` (read-only,
+        the `stats` schema as `main`), `user:password` pairs separated by `;`. The built-in names `admin` and
+        `stats` log in only over loopback; add another pair for remote administration.
+
+        Every statement that is not a command below is run by SQLite as written, so `SELECT`, `INSERT`,
+        `INSERT OR REPLACE`, `UPDATE`, `DELETE` and SQLite's functions work. Errors come back as
+        `ERROR 1045 (28000): Junction Admin Error: <message>` (SQLite's message for SQL errors).
+
+        ## Databases
+
+        | schema | where | what |
+        |---|---|---|
+        | `main` | memory | MEMORY: the configuration you edit, and the `runtime_*` views of what is live |
+        | `disk` | `<datadir>/junction.db` | DISK: the saved configuration, read at start |
+        | `stats` | memory | counters, filled when a query names a table |
+        | `monitor` | memory | health-check logs |
+        | `stats_history` | `<datadir>/junction_stats.db` | periodic snapshots |
+
+        ## Layers and LOAD / SAVE
+
+        Editing `main` tables changes nothing until it is loaded to RUNTIME; SAVE … TO DISK makes it
+        survive a restart. LOAD … TO RUNTIME validates the whole module first: a bad row is an error that
+        names it, and what is running stays as it was.
+
+        | command | moves |
+        |---|---|
+        | `LOAD <module> TO RUNTIME` (`TO RUN`, `FROM MEMORY`, `FROM MEM`) | MEMORY → RUNTIME |
+        | `SAVE <module> TO MEMORY` (`TO MEM`, `FROM RUNTIME`, `FROM RUN`) | RUNTIME → MEMORY |
+        | `LOAD <module> TO MEMORY` (`TO MEM`, `FROM DISK`) | DISK → MEMORY |
+        | `SAVE <module> TO DISK` (`FROM MEMORY`, `FROM MEM`) | MEMORY → DISK (one transaction) |
+        | `LOAD <module> FROM CONFIG` | config file → MEMORY (INSERT OR REPLACE) |
+
+        Tables are replaced as a whole between MEMORY and DISK; variables are merged.
+
+        | module | tables | FROM CONFIG |
+        |---|---|---|
+
+        """
+        for module in AdminModule.allCases {
+            let tables = module.variablePrefix.map { "`global_variables` rows `\($0)%`" }
+                ?? module.tables.map { "`\($0)`" }.joined(separator: ", ")
+            let note = module.runtimeOnly ? " (LOAD … TO RUNTIME only)" : ""
+            out += "| `\(module.rawValue)`\(note) | \(tables) | \(module.loadsFromConfig ? "yes" : "no") |\n"
+        }
+        out += """
+
+        `PROXYSQL SERVERS` may also be written `JUNCTION SERVERS`, and every `PROXYSQL …` command below
+        `JUNCTION …`.
+
+        ## Other commands
+
+        | command | effect |
+        |---|---|
+        | `SET mysql-<name> = <value>`, `SET admin-<name> = <value>` | checks name and value, then updates `global_variables` in MEMORY; an unknown name or a bad value is an error and changes nothing |
+        | `SHOW DATABASES`, `SHOW TABLES [FROM <db>]`, `SHOW TABLES LIKE '<p>'` | schemas and tables |
+        | `SHOW CREATE TABLE [<db>.]<table>`, `SHOW FIELDS FROM <table>` | a table's definition |
+        | `SHOW [GLOBAL|MYSQL|ADMIN] VARIABLES [LIKE '<p>' | WHERE …]` | `global_variables` |
+        | `SHOW MYSQL STATUS`, `SHOW [FULL] PROCESSLIST`, `SHOW MYSQL USERS`, `SHOW MYSQL SERVERS` | stats and config shortcuts |
+        | `LOAD MYSQL USER <name> TO RUNTIME` | one user's rows to RUNTIME |
+        | `SELECT CONFIG FILE`, `SAVE CONFIG TO FILE <path>` | MEMORY rendered as a config file |
+        | `CHECKSUM [MEMORY|DISK] MYSQL <SERVERS|USERS|QUERY RULES|VARIABLES|…>` | checksum of a table |
+        | `SELECT GLOBAL_CHECKSUM()` | checksum over every module's runtime checksum and version |
+        | `SAVE MYSQL DIGEST TO DISK`, `TRUNCATE stats_mysql_query_digest` | digest statistics to history / cleared |
+        | `PROXYSQL READONLY`, `PROXYSQL READWRITE` | admin SQL read-only / writable |
+        | `PROXYSQL FLUSH LOGS`, `PROXYSQL FLUSH CONFIGDB`, `PROXYSQL FLUSH MYSQL CLIENT HOSTS` | accepted |
+
+        `runtime_checksums_values` shows, per synchronised module, how many times it was loaded
+        (`version`), when (`epoch`) and a checksum of the loaded content.
+
+        ## Start-up
+
+        - No `<datadir>/junction.db` yet: the config file is loaded and saved to disk.
+        - `junction.db` exists: it is the configuration; the file only gives `datadir` and the like.
+        - `--initial`: `junction.db` is renamed `junction.db.bak` and the file is loaded as on a first start.
+        - `--reload`: the file is merged into the saved configuration (the file wins for the same keys).
+
+        ## Variables
+
+        Values are checked when set (`SET`) and again at LOAD … TO RUNTIME. "restart" marks the variables
+        read only at start. Variables of features Junction does not have yet (query rules, monitor, cluster,
+        query cache) are stored, checked and saved, and take effect when the feature lands.
+
+        | variable | default | |
+        |---|---|---|
+
+        """
+        for definition in VariableCatalog.all.sorted(by: { $0.name < $1.name }) {
+            let value = definition.defaultValue.isEmpty ? "" : "`\(definition.defaultValue.replacingOccurrences(of: "|", with: "\\|"))`"
+            out += "| `\(definition.name)` | \(value) | \(definition.needsRestart ? "restart" : "") |\n"
+        }
+        out += "\n## Tables\n\nThe exact definitions; `SHOW CREATE TABLE` prints the same text, one column per line.\n"
+        for schema in AdminSchemaName.allCases {
+            out += "\n### `\(schema.rawValue)`\n"
+            for table in AdminTableCatalog.tables(in: schema) where schema != .disk || !table.schemas.contains(.main) {
+                out += "\n```sql\n\(table.createSQL)\n```\n"
+            }
+            if schema == .disk {
+                out += "\nand every `main` table above that is not `runtime_*` or `coredump_filters`.\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import JunctionConfig
+import Logging
+import Testing
+@testable import Admin
+
+/// The executor over real SQLite files in a temporary datadir, with a target that records what was applied.
+final class RecordingTarget: RuntimeTarget {
+    var applied: [(AdminModule, RuntimeConfiguration)] = []
+    var refuse: String?
+
+    func apply(_ runtime: RuntimeConfiguration, changed module: AdminModule) throws {
+        if let refuse { throw RuntimeValidationError(refuse) }
+        applied.append((module, runtime))
+    }
+}
+
+struct AdminExecutorTests {
+    static let config = """
+        datadir="/unused"
+        admin_variables = { admin_credentials="admin:admin" }
+        mysql_variables = { max_connections=1500 }
+        mysql_servers = ( { address="10.0.0.1", port=3306, hostgroup=10 }, { address="10.0.0.2", hostgroup=20 } )
+        mysql_users = ( { username="app", password="secret", default_hostgroup=10 } )
+        mysql_query_rules = ( { rule_id=1, active=1, match_pattern="^select", destination_hostgroup=20, apply=1 } )
+        """
+
+    let admin = AdminSessionInfo(username: "admin", role: .admin, clientAddress: "127.0.0.1")
+    let stats = AdminSessionInfo(username: "stats", role: .stats, clientAddress: "127.0.0.1")
+
+    private func makeExecutor(datadir: String, config: String = Self.config, existed: Bool = false, reload: Bool = false,
+                              target: RecordingTarget = RecordingTarget()) throws -> AdminExecutor {
+        let executor = try AdminExecutor(database: AdminDatabase(datadir: datadir), target: target, configFilePath: nil,
+                                         logger: Logger(label: "test"))
+        try executor.start(configFile: JunctionConfigFile.parse(text: config, fileName: "test.cnf"), databaseExisted: existed, reload: reload)
+        return executor
+    }
+
+    private func tempDir() throws -> String {
+        let path = NSTemporaryDirectory() + "junction-admin-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private func rows(_ executor: AdminExecutor, _ sql: String) -> [[String?]] {
+        guard case .rows(_, let rows) = executor.execute(sql, session: admin) else { return [] }
+        return rows
+    }
+
+    @Test func firstStartLoadsTheFileSavesItAndMakesItLive() throws {
+        let target = RecordingTarget()
+        let executor = try makeExecutor(datadir: tempDir(), target: target)
+        #expect(executor.runtime.mysqlServers.map(\.hostname) == ["10.0.0.1", "10.0.0.2"])
+        #expect(rows(executor, "SELECT count(*) FROM disk.mysql_servers") == [["2"]])
+        #expect(rows(executor, "SELECT variable_value FROM disk.global_variables WHERE variable_name='mysql-max_connections'") == [["1500"]])
+        #expect(rows(executor, "SELECT rule_id, destination_hostgroup FROM runtime_mysql_query_rules") == [["1", "20"]])
+        #expect(target.applied.contains { $0.0 == .mysqlUsers })
+    }
+
+    @Test func savedDatabaseWinsOverTheFileUnlessReloadOrInitial() throws {
+        let datadir = try tempDir()
+        let first = try makeExecutor(datadir: datadir)
+        #expect(first.execute("INSERT INTO mysql_servers (hostgroup_id, hostname) VALUES (30, 'disk-only')", session: admin) == .ok(affectedRows: 1))
+        #expect(first.execute("SAVE MYSQL SERVERS TO DISK", session: admin) == .done)
+        let changed = Self.config.replacingOccurrences(of: "10.0.0.2", with: "10.9.9.9")
+        let second = try makeExecutor(datadir: datadir, config: changed, existed: true)
+        #expect(Set(second.runtime.mysqlServers.map(\.hostname)) == ["10.0.0.1", "10.0.0.2", "disk-only"])
+        let reloaded = try makeExecutor(datadir: datadir, config: changed, existed: true, reload: true)
+        #expect(Set(reloaded.runtime.mysqlServers.map(\.hostname)) == ["10.0.0.1", "10.0.0.2", "10.9.9.9", "disk-only"])
+    }
+
+    @Test func aBadRowIsRefusedByNameAndRuntimeStaysAsItWas() throws {
+        let target = RecordingTarget()
+        let executor = try makeExecutor(datadir: tempDir(), target: target)
+        let before = executor.runtime
+        let applies = target.applied.count
+        _ = executor.execute("UPDATE mysql_users SET max_connections = 'lots'", session: admin)
+        guard case .error(let error) = executor.execute("LOAD MYSQL USERS TO RUNTIME", session: admin) else {
+            Issue.record("LOAD accepted invalid attributes")
+            return
+        }
+        #expect(error.message.contains("mysql_users"))
+        #expect(error.message.contains("max_connections"))
+        #expect(executor.runtime == before)
+        #expect(target.applied.count == applies)
+    }
+
+    @Test func aTargetThatRefusesLeavesRuntimeUnchanged() throws {
+        let target = RecordingTarget()
+        let executor = try makeExecutor(datadir: tempDir(), target: target)
+        let before = executor.runtime
+        target.refuse = "rule 1: bad regex"
+        _ = executor.execute("DELETE FROM mysql_servers", session: admin)
+        #expect(executor.execute("LOAD MYSQL SERVERS TO RUNTIME", session: admin) == .error(.admin("rule 1: bad regex")))
+        #expect(executor.runtime == before)
+    }
+
+    @Test func setChecksNameAndValue() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        #expect(executor.execute("SET mysql-max_connections = 'abc'", session: admin) != .done)
+        #expect(executor.execute("SET mysql-no_such_thing = 1", session: admin) != .done)
+        #expect(rows(executor, "SELECT variable_value FROM global_variables WHERE variable_name='mysql-max_connections'") == [["1500"]])
+        #expect(executor.execute("SET mysql-max_connections = 2500", session: admin) == .ok(affectedRows: 1))
+        #expect(executor.execute("LOAD MYSQL VARIABLES TO RUNTIME", session: admin) == .done)
+        #expect(executor.runtime.variables["mysql-max_connections"] == "2500")
+        #expect(rows(executor, "SELECT variable_value FROM runtime_global_variables WHERE variable_name='mysql-max_connections'") == [["2500"]])
+    }
+
+    @Test func loadBumpsVersionAndGlobalChecksum() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        let before = executor.checksums.global
+        let version = executor.checksums.entries["mysql_servers"]?.version ?? 0
+        _ = executor.execute("UPDATE mysql_servers SET weight = 5", session: admin)
+        #expect(executor.execute("LOAD MYSQL SERVERS TO RUN", session: admin) == .done)
+        #expect(executor.checksums.entries["mysql_servers"]?.version == version + 1)
+        #expect(executor.checksums.global != before)
+        #expect(rows(executor, "SELECT version FROM runtime_checksums_values WHERE name = 'mysql_servers'") == [[String(version + 1)]])
+    }
+
+    @Test func saveToMemoryBringsBackWhatIsLive() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        _ = executor.execute("DELETE FROM mysql_users", session: admin)
+        #expect(rows(executor, "SELECT count(*) FROM mysql_users") == [["0"]])
+        #expect(executor.execute("SAVE MYSQL USERS FROM RUNTIME", session: admin) == .done)
+        #expect(rows(executor, "SELECT username FROM mysql_users") == [["app"]])
+    }
+
+    @Test func statsUsersOnlyRead() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        #expect(executor.execute("SELECT DATABASE()", session: stats) == .rows(columns: ["DATABASE()"], rows: [["stats"]]))
+        for statement in ["DELETE FROM stats_mysql_global", "LOAD MYSQL USERS TO RUNTIME", "SET mysql-max_connections=1",
+                          "PRAGMA query_only = OFF", "SELECT * FROM mysql_users"] {
+            guard case .error = executor.execute(statement, session: stats) else {
+                Issue.record("stats user could run \(statement)")
+                continue
+            }
+        }
+        guard case .rows = executor.execute("SELECT * FROM stats_mysql_global", session: stats) else {
+            Issue.record("stats user cannot read stats_mysql_global")
+            return
+        }
+    }
+
+    @Test func sqliteErrorsAndCheckConstraintsComeBackAsErrors() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        guard case .error(let check) = executor.execute("INSERT INTO mysql_servers (hostname, port) VALUES ('x', 70000)", session: admin),
+              case .error(let syntax) = executor.execute("SELEC 1", session: admin) else {
+            Issue.record("errors were accepted")
+            return
+        }
+        #expect(check.message.contains("CHECK constraint failed"))
+        #expect(syntax.message.contains("syntax error"))
+    }
+
+    @Test func showCreateTableUsesTheCatalogText() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        let result = executor.execute("show create table mysql_users", session: admin)
+        let expected = AdminTableCatalog.showCreateText(AdminTableCatalog.table("mysql_users", in: .main)!.createSQL)
+        #expect(result == .rows(columns: ["table", "Create Table"], rows: [["mysql_users", expected]]))
+    }
+
+    @Test func configFileRoundTrips() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        guard case .rows(_, let data) = executor.execute("SELECT CONFIG FILE", session: admin), let text = data.first?.first ?? nil else {
+            Issue.record("no config file")
+            return
+        }
+        let parsed = try JunctionConfigFile.parse(text: text, fileName: "rendered")
+        #expect(parsed.mysqlServers.map(\.hostname) == ["10.0.0.1", "10.0.0.2"])
+        #expect(parsed.mysqlUsers.map(\.username) == ["app"])
+        #expect(parsed.mysqlVariables.first { $0.name == "max_connections" }?.value == "1500")
+    }
+}
