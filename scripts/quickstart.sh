@@ -39,4 +39,5 @@ mysql_users = (
 )
 CNF
 echo "== Junction on port $PORT (config: $CONFIG). Try: mariadb -h127.0.0.1 -P$PORT -uapp -papp"
-exec "$(swift build -c release --show-bin-path)/junction" --foreground --config "$CONFIG"
+# --reload: this file is rewritten on every run; merging it keeps what you saved from the admin.
+exec "$(swift build -c release --show-bin-path)/junction" --foreground --reload --config "$CONFIG"
