@@ -122,7 +122,10 @@ struct AdminExecutorTests {
         _ = executor.execute("DELETE FROM mysql_users", session: admin)
         #expect(rows(executor, "SELECT count(*) FROM mysql_users") == [["0"]])
         #expect(executor.execute("SAVE MYSQL USERS FROM RUNTIME", session: admin) == .done)
-        #expect(rows(executor, "SELECT username FROM mysql_users") == [["app"]])
+        // As in ProxySQL's authentication store: one frontend-only row and one backend-only row.
+        #expect(rows(executor, "SELECT username, frontend, backend FROM mysql_users ORDER BY frontend") == [["app", "0", "1"], ["app", "1", "0"]])
+        #expect(executor.execute("LOAD MYSQL USERS TO RUNTIME", session: admin) == .done)
+        #expect(executor.runtime.mysqlUsers.filter { $0.frontend == 1 }.map(\.username) == ["app"])
     }
 
     @Test func statsUsersOnlyRead() throws {
@@ -139,6 +142,23 @@ struct AdminExecutorTests {
             Issue.record("stats user cannot read stats_mysql_global")
             return
         }
+    }
+
+    @Test func aQueryRuleThatDoesNotCompileIsRefused() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        _ = executor.execute("INSERT INTO mysql_query_rules (rule_id, active, match_pattern, apply) VALUES (7, 1, '^SELECT (unclosed', 1)", session: admin)
+        guard case .error(let error) = executor.execute("LOAD MYSQL QUERY RULES TO RUNTIME", session: admin) else {
+            Issue.record("a broken regex was loaded")
+            return
+        }
+        #expect(error.message.contains("rule_id 7"))
+        #expect(rows(executor, "SELECT rule_id FROM runtime_mysql_query_rules") == [["1"]])
+    }
+
+    @Test func doubleQuotedTextIsAString() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        #expect(executor.execute("INSERT INTO mysql_servers (hostgroup_id, hostname, comment) VALUES (5, 'h', \"说明\")", session: admin) == .ok(affectedRows: 1))
+        #expect(rows(executor, "SELECT comment FROM mysql_servers WHERE hostgroup_id = 5") == [["说明"]])
     }
 
     @Test func sqliteErrorsAndCheckConstraintsComeBackAsErrors() throws {

@@ -72,7 +72,7 @@ extension AdminExecutor {
             return .done
         }
         for table in module.tables {
-            try (runtime.tables[table] ?? TableRows.read(table, schema: "main", in: db).emptied()).write(to: table, schema: "main", in: db)
+            try (runtime.renderedRows(of: table) ?? TableRows.read(table, schema: "main", in: db).emptied()).write(to: table, schema: "main", in: db)
         }
         return .done
     }
@@ -100,7 +100,7 @@ extension AdminExecutor {
             case "checksums_values":
                 try checksums.tableRows.write(to: definition.name, schema: "main", in: db)
             default:
-                let rows = try runtime.tables[source] ?? TableRows.read(source, schema: "main", in: db).emptied()
+                let rows = try runtime.renderedRows(of: source) ?? TableRows.read(source, schema: "main", in: db).emptied()
                 try rows.write(to: definition.name, schema: "main", in: db)
             }
         }

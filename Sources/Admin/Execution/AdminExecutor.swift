@@ -204,6 +204,9 @@ public final class AdminExecutor {
             return .done
         case .flushLogs, .flushMySQLClientHosts, .flushConfigDB:
             return .done
+        case .flushQueryCache:
+            // Until the query cache exists there is nothing to flush; the processControl hook takes over then.
+            return processControl?(command) ?? .done
         default:
             return processControl?(command) ?? .error(.admin("JUNCTION \(command.rawValue) is not supported by this build"))
         }

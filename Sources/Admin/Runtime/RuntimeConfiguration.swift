@@ -19,6 +19,24 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     public var replicationHostgroups: [MySQLReplicationHostgroupRow] { (try? decodeReplicationHostgroups()) ?? [] }
     public var clusterPeers: [ClusterPeerRow] { (try? decodeClusterPeers()) ?? [] }
 
+    /// The rows `runtime_<table>` shows and SAVE … TO MEMORY writes back. A user that is both frontend and
+    /// backend is two rows there (frontend-only and backend-only), as in ProxySQL's authentication store.
+    func renderedRows(of table: String) -> TableRows? {
+        guard var content = tables[table] else { return nil }
+        guard table == MySQLUserRow.tableName,
+              let frontend = content.columns.firstIndex(of: "frontend"),
+              let backend = content.columns.firstIndex(of: "backend") else { return content }
+        let yes = 1.databaseValue, no = 0.databaseValue
+        content.rows = content.rows.flatMap { row -> [[DatabaseValue]] in
+            guard row[frontend] == yes, row[backend] == yes else { return [row] }
+            var frontendOnly = row, backendOnly = row
+            frontendOnly[backend] = no
+            backendOnly[frontend] = no
+            return [frontendOnly, backendOnly]
+        }
+        return content
+    }
+
     /// The `mysql-*` variables, typed.
     public func mysqlVariables() throws -> MySQLVariables {
         try MySQLVariables(variables.filter { $0.key.hasPrefix("mysql-") })
@@ -36,6 +54,7 @@ public struct RuntimeConfiguration: Sendable, Equatable {
             _ = try decodeServers()
             _ = try decodeReplicationHostgroups()
         case .mysqlUsers: _ = try decodeUsers()
+        case .mysqlQueryRules: try QueryRuleChecks.validate(rows("mysql_query_rules"))
         case .proxysqlServers: _ = try decodeClusterPeers()
         case .mysqlVariables: _ = try mysqlVariables()
         case .adminVariables:
@@ -47,7 +66,7 @@ public struct RuntimeConfiguration: Sendable, Equatable {
         }
     }
 
-    private func rows(_ table: String) -> [NamedRow] {
+    func rows(_ table: String) -> [NamedRow] {
         tables[table]?.namedRows ?? []
     }
 

@@ -31,6 +31,8 @@ public final class AdminDatabase {
         let monitorURI = "file:junction-monitor-\(unique)?mode=memory&cache=shared"
         var configuration = Configuration()
         configuration.foreignKeysEnabled = false
+        // ProxySQL's admin accepts "text" as a string (the tutorial inserts comments that way).
+        configuration.acceptsDoubleQuotedStringLiterals = true
         do {
             let admin = try DatabaseQueue(configuration: configuration)
             self.admin = admin
