@@ -28,14 +28,8 @@ final class AdminService: Service {
             listeners.append(channel)
         }
         let bound = listeners
-        guard let first = bound.first else { throw StartupError("no admin interface configured (admin-mysql_ifaces)") }
-        await withGracefulShutdownHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                EventLoopFuture.andAllComplete(bound.map(\.closeFuture), on: first.eventLoop).whenComplete { _ in continuation.resume() }
-            }
-        } onGracefulShutdown: {
-            for listener in bound { listener.close(promise: nil) }
-        }
+        guard !bound.isEmpty else { throw StartupError("no admin interface configured (admin-mysql_ifaces)") }
+        await ListenerLifetime.serve(bound)
         logger.notice("admin port closed")
     }
 }

@@ -30,14 +30,8 @@ public final class ProxyService: Service {
             listeners.append(channel)
         }
         let bound = listeners
-        guard let first = bound.first else { throw StartupError("no client interface configured (mysql-interfaces)") }
-        await withGracefulShutdownHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                EventLoopFuture.andAllComplete(bound.map(\.closeFuture), on: first.eventLoop).whenComplete { _ in continuation.resume() }
-            }
-        } onGracefulShutdown: {
-            for listener in bound { listener.close(promise: nil) }
-        }
+        guard !bound.isEmpty else { throw StartupError("no client interface configured (mysql-interfaces)") }
+        await ListenerLifetime.serve(bound)
         try? await server.closeIdleBackends().get()
         logger.notice("client port closed")
     }
