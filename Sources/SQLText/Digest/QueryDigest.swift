@@ -1,0 +1,34 @@
+/// A query's digest: the normalised text (literals as `?`), its 64-bit SpookyHash, and the first comment.
+public struct QueryDigest: Sendable, Equatable {
+    public let text: String
+    public let hash: UInt64
+    /// What was between the first `/*` and `*/` (after `!` for `/*!…*/`), at most 1024 bytes.
+    public let firstComment: String?
+
+    /// As the stats tables and `mysql_query_rules.digest` show it: `0x` and 16 upper-case hex digits.
+    public var hexString: String {
+        let digits = String(hash, radix: 16, uppercase: true)
+        return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    public static func compute(_ query: String, options: DigestOptions = DigestOptions()) -> QueryDigest {
+        var query = query
+        return query.withUTF8 { compute(bytes: $0, options: options) }
+    }
+
+    public static func compute(bytes: UnsafeBufferPointer<UInt8>, options: DigestOptions = DigestOptions()) -> QueryDigest {
+        let input = UnsafeBufferPointer(rebasing: bytes[..<min(bytes.count, options.maxQueryLength)])
+        var normalizer = DigestNormalizer(input: input, options: options)
+        normalizer.run()
+        var text = DigestGrouping.collapseValues(normalizer.output, limit: options.groupingLimit)
+        if options.groupsGroupingLimit > 0 {
+            text = DigestGrouping.collapseGroups(text, limit: options.groupsGroupingLimit)
+        }
+        if options.lowercase {
+            for index in text.indices where text[index] >= 65 && text[index] <= 90 { text[index] += 32 }
+        }
+        let hash = SpookyHash.hash64(text.prefix(options.maxDigestLength))
+        return QueryDigest(text: String(decoding: text, as: UTF8.self), hash: hash,
+                           firstComment: normalizer.firstComment.map { String(decoding: $0, as: UTF8.self) })
+    }
+}
