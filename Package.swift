@@ -22,15 +22,16 @@ let package = Package(
         ]),
         .target(name: "SQLText"),
         .target(name: "JunctionConfig"),
+        .target(name: "QueryRouting", dependencies: ["SQLText"]),
         .target(name: "Proxy", dependencies: [
-            "MySQLProtocol", "SQLText", "JunctionConfig",
+            "MySQLProtocol", "SQLText", "JunctionConfig", "QueryRouting",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Admin", dependencies: [
-            "MySQLProtocol", "JunctionConfig",
+            "MySQLProtocol", "JunctionConfig", "QueryRouting", "SQLText",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "SQLTextTests", dependencies: ["SQLText"]),
         .testTarget(name: "JunctionConfigTests", dependencies: ["JunctionConfig"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "JunctionConfig"]),
+        .testTarget(name: "QueryRoutingTests", dependencies: ["QueryRouting", "SQLText"]),
         .testTarget(name: "ProxyTests", dependencies: [
             "Proxy", "MySQLProtocol", "SQLText", "JunctionConfig",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,170 @@
+import SQLText
+
+/// What a session knows about a query when it routes it.
+public struct QueryContext {
+    public var query: String
+    public var username: String
+    public var schemaname: String
+    public var clientAddress: String?
+    public var proxyAddress: String?
+    public var proxyPort: Int?
+    /// The flag the evaluation starts from (`next_query_flagIN` of the previous query, else 0).
+    public var startFlag: Int
+    /// nil when `mysql-query_digests` is off: digest conditions are then ignored.
+    public var digest: QueryDigest?
+    /// False for prepared statements: no rewriting.
+    public var isTextQuery: Bool
+
+    public init(query: String, username: String, schemaname: String, clientAddress: String? = nil, proxyAddress: String? = nil,
+                proxyPort: Int? = nil, startFlag: Int = 0, digest: QueryDigest? = nil, isTextQuery: Bool = true) {
+        self.query = query
+        self.username = username
+        self.schemaname = schemaname
+        self.clientAddress = clientAddress
+        self.proxyAddress = proxyAddress
+        self.proxyPort = proxyPort
+        self.startFlag = startFlag
+        self.digest = digest
+        self.isTextQuery = isTextQuery
+    }
+}
+
+/// The query processor's output (query-processing.md §3): every action a matching rule set.
+public struct QueryRoutingDecision: Equatable, Sendable {
+    public var destinationHostgroup: Int?
+    public var rewrittenQuery: String?
+    public var cacheTTL: Int?
+    public var cacheEmptyResult: Int?
+    public var timeout: Int?
+    public var retries: Int?
+    public var delay: Int?
+    public var nextQueryFlagIN: Int?
+    public var mirrorFlagOUT: Int?
+    public var mirrorHostgroup: Int?
+    public var errorMsg: String?
+    public var okMsg: String?
+    public var multiplex: Int?
+    public var log: Int?
+    public var finalFlag = 0
+    /// Indexes (in `QueryRuleSet.rules`) of the rules that matched, in order.
+    public var matchedRules: [Int] = []
+    /// Whether the fast-routing map chose the hostgroup.
+    public var fastRouted = false
+
+    public init() {}
+}
+
+/// One rule's verdict, for the explain command.
+public struct RuleTrace: Equatable, Sendable {
+    public var ruleID: Int
+    public var flagIN: Int
+    public var matched: Bool
+    /// Why it did not match (`username`, `match_pattern`, …), or what it did.
+    public var note: String
+}
+
+public enum QueryProcessor {
+    /// Evaluates `rules` for `context`. `random` picks among weighted flagOUTs.
+    public static func evaluate(_ rules: QueryRuleSet, _ context: QueryContext,
+                                iterations: Int = 0, trace: ((RuleTrace) -> Void)? = nil,
+                                random: (Int) -> Int = { Int.random(in: 0..<$0) }) -> QueryRoutingDecision {
+        var decision = QueryRoutingDecision()
+        var flag = context.startFlag
+        var reiterate = iterations
+        var lastExamined: CompiledQueryRule?
+        var stoppedByApply = false
+        var index = 0
+        while index < rules.rules.count {
+            let rule = rules.rules[index]
+            let definition = rule.definition
+            lastExamined = rule
+            if let reason = mismatch(rule, context, flag: flag, rewritten: decision.rewrittenQuery) {
+                trace?(RuleTrace(ruleID: definition.ruleID, flagIN: definition.flagIN, matched: false, note: reason))
+                index += 1
+                continue
+            }
+            decision.matchedRules.append(index)
+            var flagChanged = false
+            if !rule.weightedFlags.isEmpty {
+                let total = rule.weightedFlags.reduce(0) { $0 + $1.weight }
+                if total > 0 {
+                    var pick = random(total)
+                    for choice in rule.weightedFlags {
+                        if pick < choice.weight { flag = choice.flag; break }
+                        pick -= choice.weight
+                    }
+                    flagChanged = true
+                }
+            }
+            if let out = definition.flagOUT, out >= 0 { flag = out; flagChanged = true }
+            apply(definition, to: &decision)
+            if let template = definition.replacePattern, context.isTextQuery, let matcher = rule.matchPattern {
+                decision.rewrittenQuery = matcher.replace(in: decision.rewrittenQuery ?? context.query, with: template, global: rule.global)
+            }
+            trace?(RuleTrace(ruleID: definition.ruleID, flagIN: definition.flagIN, matched: true,
+                             note: definition.apply ? "matched, apply: evaluation stops" : "matched"))
+            if definition.apply { stoppedByApply = true; break }
+            if flagChanged && reiterate > 0 {
+                reiterate -= 1
+                index = 0
+                continue
+            }
+            index += 1
+        }
+        decision.finalFlag = flag
+        // Quirk kept from ProxySQL: fast routing is skipped when the last rule *examined* has apply=1.
+        if !stoppedByApply, !(lastExamined?.definition.apply ?? false),
+           let hostgroup = rules.fastRoute(username: context.username, schemaname: context.schemaname, flag: flag) {
+            decision.destinationHostgroup = hostgroup
+            decision.fastRouted = true
+        }
+        return decision
+    }
+
+    /// Why `rule` does not match, or nil when it does.
+    static func mismatch(_ rule: CompiledQueryRule, _ context: QueryContext, flag: Int, rewritten: String?) -> String? {
+        let d = rule.definition
+        if d.flagIN != flag { return "flagIN \(d.flagIN) ≠ current flag \(flag)" }
+        if let user = d.username, !user.isEmpty, user != context.username { return "username" }
+        if let schema = d.schemaname, !schema.isEmpty, schema != context.schemaname { return "schemaname" }
+        if let pattern = d.clientAddr, !pattern.isEmpty, let address = context.clientAddress, !addressMatches(pattern, address) {
+            return "client_addr"
+        }
+        if let address = d.proxyAddr, !address.isEmpty, let local = context.proxyAddress, address != local { return "proxy_addr" }
+        if let port = d.proxyPort, let local = context.proxyPort, port != local { return "proxy_port" }
+        if let digest = rule.digest, let actual = context.digest, digest != actual.hash { return "digest" }
+        if let matcher = rule.matchDigest, let actual = context.digest {
+            if matcher.matches(actual.text) == d.negateMatchPattern { return "match_digest" }
+        }
+        if let matcher = rule.matchPattern {
+            if matcher.matches(rewritten ?? context.query) == d.negateMatchPattern { return "match_pattern" }
+        }
+        return nil
+    }
+
+    /// `client_addr`: exact, `prefix%`, or `%` for any.
+    static func addressMatches(_ pattern: String, _ address: String) -> Bool {
+        if pattern == "%" { return true }
+        if pattern.hasSuffix("%") { return address.hasPrefix(pattern.dropLast()) }
+        return pattern == address
+    }
+
+    private static func apply(_ d: QueryRuleDefinition, to out: inout QueryRoutingDecision) {
+        func set(_ value: Int?, _ keyPath: WritableKeyPath<QueryRoutingDecision, Int?>) {
+            if let value, value >= 0 { out[keyPath: keyPath] = value }
+        }
+        set(d.destinationHostgroup, \.destinationHostgroup)
+        set(d.cacheTTL, \.cacheTTL)
+        set(d.cacheEmptyResult, \.cacheEmptyResult)
+        set(d.timeout, \.timeout)
+        set(d.retries, \.retries)
+        set(d.delay, \.delay)
+        set(d.nextQueryFlagIN, \.nextQueryFlagIN)
+        set(d.mirrorFlagOUT, \.mirrorFlagOUT)
+        set(d.mirrorHostgroup, \.mirrorHostgroup)
+        set(d.multiplex, \.multiplex)
+        set(d.log, \.log)
+        if let message = d.errorMsg { out.errorMsg = message }
+        if let message = d.okMsg { out.okMsg = message }
+    }
+}
