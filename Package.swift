@@ -38,7 +38,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Junction", dependencies: [
-            "Proxy", "JunctionConfig", "Admin",
+            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -63,6 +63,8 @@ public struct JunctionApp {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ProxyServer(group: group, store: store, logger: logger)
+        executor.statsSource = ProxyStatsSource(server: server, store: store)
+        _ = ProcessClock.start
         logger.notice("Junction \(JunctionVersion.string) starting", metadata: [
             "datadir": "\(datadir)", "threads": "\(threads)",
             "servers": "\(executor.runtime.mysqlServers.count)", "users": "\(executor.runtime.mysqlUsers.count)",

@@ -1,6 +1,8 @@
 import Admin
 import JunctionConfig
 import Proxy
+import QueryRouting
+import SQLText
 
 /// Makes a loaded runtime configuration live on the client port: builds the proxy's snapshot and
 /// publishes it. Sessions pick it up at their next command; queries in flight finish on what they had.
@@ -13,9 +15,10 @@ final class ProxyRuntimeTarget: RuntimeTarget {
 
     func apply(_ runtime: RuntimeConfiguration, changed module: AdminModule) throws {
         switch module {
-        case .mysqlServers, .mysqlUsers, .mysqlVariables:
+        case .mysqlServers, .mysqlUsers, .mysqlVariables, .mysqlQueryRules:
             let variables = try runtime.mysqlVariables()
-            store.publish(RuntimeBuilder.snapshot(servers: runtime.mysqlServers, users: runtime.mysqlUsers, variables: variables))
+            store.publish(RuntimeBuilder.snapshot(servers: runtime.mysqlServers, users: runtime.mysqlUsers, variables: variables,
+                                                  queryRules: try runtime.queryRuleSet()))
         default:
             break
         }
@@ -24,7 +27,8 @@ final class ProxyRuntimeTarget: RuntimeTarget {
 
 /// Turns runtime rows into the proxy's snapshot.
 enum RuntimeBuilder {
-    static func snapshot(servers: [MySQLServerRow], users: [MySQLUserRow], variables: MySQLVariables) -> ProxySnapshot {
+    static func snapshot(servers: [MySQLServerRow], users: [MySQLUserRow], variables: MySQLVariables,
+                         queryRules: QueryRuleSet = .empty) -> ProxySnapshot {
         let backendServers = servers.map { row in
             BackendServer(hostgroup: row.hostgroupID, endpoint: ServerEndpoint(host: row.hostname, port: row.port),
                           status: BackendServer.Status(rawValue: row.status.rawValue) ?? .online,
@@ -37,7 +41,7 @@ enum RuntimeBuilder {
                       transactionPersistent: row.transactionPersistent != 0, maxConnections: row.maxConnections,
                       frontend: row.frontend != 0, backend: row.backend != 0)
         }
-        return ProxySnapshot(users: proxyUsers, servers: backendServers, settings: settings(variables))
+        return ProxySnapshot(users: proxyUsers, servers: backendServers, settings: settings(variables), queryRules: queryRules)
     }
 
     static func settings(_ v: MySQLVariables) -> ProxySettings {
@@ -59,6 +63,18 @@ enum RuntimeBuilder {
         s.autocommitFalseIsTransaction = v.autocommitFalseIsTransaction
         s.enableClientDeprecateEOF = v.enableClientDeprecateEOF
         s.autoIncrementDelayMultiplex = Int(v["mysql-auto_increment_delay_multiplex"] ?? "5") ?? 5
+        s.queryDigests = v["mysql-query_digests"] != "false"
+        s.digestsTrackHostname = v["mysql-query_digests_track_hostname"] == "true"
+        var digest = DigestOptions()
+        digest.lowercase = v["mysql-query_digests_lowercase"] == "true"
+        digest.replaceNull = v["mysql-query_digests_replace_null"] == "true"
+        digest.noDigits = v["mysql-query_digests_no_digits"] == "true"
+        digest.keepComment = v["mysql-query_digests_keep_comment"] == "true"
+        digest.groupingLimit = Int(v["mysql-query_digests_grouping_limit"] ?? "") ?? 3
+        digest.groupsGroupingLimit = Int(v["mysql-query_digests_groups_grouping_limit"] ?? "") ?? 10
+        digest.maxQueryLength = Int(v["mysql-query_digests_max_query_length"] ?? "") ?? 65000
+        digest.maxDigestLength = Int(v["mysql-query_digests_max_digest_length"] ?? "") ?? 2048
+        s.digestOptions = digest
         return s
     }
 }

@@ -65,14 +65,12 @@ extension AdminExecutor {
                 FROM global_variables)\(filter) ORDER BY Variable_name
                 """, arguments: arguments, in: db)
         case .mysqlStatus:
-            try refreshStats(mentionedIn: "stats_mysql_global", in: db)
             return try SQLiteRunner.query("SELECT Variable_Name AS Variable_name, Variable_Value AS Value FROM stats_mysql_global", in: db)
         case .mysqlUsers:
             return try SQLiteRunner.query("SELECT * FROM main.mysql_users ORDER BY username, active DESC, username ASC", in: db)
         case .mysqlServers:
             return try SQLiteRunner.query("SELECT * FROM main.mysql_servers ORDER BY hostgroup_id, hostname, port", in: db)
         case .processlist(let full):
-            try refreshStats(mentionedIn: "stats_mysql_processlist", in: db)
             let sql = full ? "SELECT * FROM stats_mysql_processlist"
                 : "SELECT SessionID, user, db, hostgroup, command, time_ms, substr(info, 1, 100) AS info FROM stats_mysql_processlist"
             return try SQLiteRunner.query(sql, in: db)

@@ -19,8 +19,8 @@ public final class AdminExecutor {
     let logger: Logger
     /// `admin-read_only` / `PROXYSQL READONLY`: admin SQL runs with `PRAGMA query_only`.
     var readOnly = false
-    /// Refreshes a `stats_*` table from the running proxy before a query that names it.
-    public var statsRefreshers: [String: (Database) throws -> Void] = [:]
+    /// Where the `stats_*` tables come from: the running proxy's counters.
+    public var statsSource: StatsSource?
     /// Runs `PROXYSQL …` commands that act on the process (pause, stop, shutdown…); nil answers "not supported".
     public var processControl: ((ProxySQLCommand) -> AdminResult)?
 
@@ -76,7 +76,6 @@ public final class AdminExecutor {
                 case .sql: break
                 default: return .error(.admin("stats users can only read the stats tables"))
                 }
-                try refreshStats(mentionedIn: text.sql, in: db)
                 return SQLiteRunner.run(text.sql, in: db)
             }
         } catch let error as DatabaseError {
@@ -98,7 +97,6 @@ public final class AdminExecutor {
         case .loadFromConfig(let module): return try loadFromConfig(module, in: db)
         case .loadUserToRuntime(let name): return try loadUserToRuntime(name, in: db)
         case .saveDigestToDisk:
-            try refreshStats(mentionedIn: "stats_mysql_query_digest_reset", in: db)
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM stats.stats_mysql_query_digest_reset") ?? 0
             try db.execute(sql: """
                 INSERT INTO stats_history.history_mysql_query_digest SELECT strftime('%s','now'), hostgroup, schemaname, username,
@@ -129,7 +127,6 @@ public final class AdminExecutor {
         case .selectGlobalChecksum:
             return .rows(columns: ["CHECKSUM"], rows: [[String(checksums.global)]])
         case .truncateQueryDigest:
-            try refreshStats(mentionedIn: "stats_mysql_query_digest_reset", in: db)
             try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest")
             try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest_reset")
             return .done
@@ -137,19 +134,12 @@ public final class AdminExecutor {
             return .error(.admin("Unknown thread id: \(id)"))
         case .sql(let sql):
             try refreshRuntimeTables(mentionedIn: sql, in: db)
-            try refreshStats(mentionedIn: sql, in: db)
             if readOnly { try db.execute(sql: "PRAGMA query_only = ON") }
             defer { if readOnly { try? db.execute(sql: "PRAGMA query_only = OFF") } }
             return SQLiteRunner.run(sql, in: db)
         }
     }
 
-    /// Fills every `stats_*` table the statement names (plain substring, as ProxySQL does).
-    func refreshStats(mentionedIn sql: String, in db: Database) throws {
-        for (table, refresh) in statsRefreshers where sql.contains(table) {
-            try refresh(db)
-        }
-    }
 
     /// `SET mysql-x = v`: the name and value are checked first; a rejected SET changes nothing.
     private func setVariable(_ name: String, _ value: String, in db: Database) throws -> AdminResult {

@@ -1,5 +1,6 @@
 import GRDB
 import JunctionConfig
+import QueryRouting
 
 /// The configuration that is live (the RUNTIME layer): the rows of every runtime table and every
 /// variable. It changes only by replacing one module at a time, after the new content validated.
@@ -54,7 +55,7 @@ public struct RuntimeConfiguration: Sendable, Equatable {
             _ = try decodeServers()
             _ = try decodeReplicationHostgroups()
         case .mysqlUsers: _ = try decodeUsers()
-        case .mysqlQueryRules: try QueryRuleChecks.validate(rows("mysql_query_rules"))
+        case .mysqlQueryRules: _ = try queryRuleSet()
         case .proxysqlServers: _ = try decodeClusterPeers()
         case .mysqlVariables: _ = try mysqlVariables()
         case .adminVariables:
@@ -118,6 +119,58 @@ public struct RuntimeConfiguration: Sendable, Equatable {
                 writerHostgroup: try row.int("writer_hostgroup"), readerHostgroup: try row.int("reader_hostgroup"),
                 checkType: row.string("check_type") ?? "read_only", comment: row.string("comment") ?? "")
         }, validate: { try $0.validate() })
+    }
+
+    /// The active rules and the fast-routing map, compiled.
+    /// - Throws: `RuntimeValidationError` naming the rule that does not compile or decode.
+    public func queryRuleSet() throws -> QueryRuleSet {
+        let definitions = try decode("mysql_query_rules", key: ["rule_id"], { row -> QueryRuleDefinition? in
+            guard try row.int("active", default: 0) == 1 else { return nil }
+            var d = QueryRuleDefinition(ruleID: try row.int("rule_id"))
+            func optionalInt(_ column: String) throws -> Int? { row.value(column).isNull ? nil : try row.int(column) }
+            d.username = row.string("username")
+            d.schemaname = row.string("schemaname")
+            d.flagIN = try row.int("flagIN")
+            d.clientAddr = row.string("client_addr")
+            d.proxyAddr = row.string("proxy_addr")
+            d.proxyPort = try optionalInt("proxy_port")
+            d.digest = row.string("digest")
+            d.matchDigest = row.string("match_digest")
+            d.matchPattern = row.string("match_pattern")
+            d.negateMatchPattern = try row.int("negate_match_pattern") == 1
+            d.reModifiers = row.string("re_modifiers")
+            d.flagOUT = try optionalInt("flagOUT")
+            d.replacePattern = row.string("replace_pattern")
+            d.destinationHostgroup = try optionalInt("destination_hostgroup")
+            d.cacheTTL = try optionalInt("cache_ttl")
+            d.cacheEmptyResult = try optionalInt("cache_empty_result")
+            d.cacheTimeout = try optionalInt("cache_timeout")
+            d.reconnect = try optionalInt("reconnect")
+            d.timeout = try optionalInt("timeout")
+            d.retries = try optionalInt("retries")
+            d.delay = try optionalInt("delay")
+            d.nextQueryFlagIN = try optionalInt("next_query_flagIN")
+            d.mirrorFlagOUT = try optionalInt("mirror_flagOUT")
+            d.mirrorHostgroup = try optionalInt("mirror_hostgroup")
+            d.errorMsg = row.string("error_msg")
+            d.okMsg = row.string("OK_msg")
+            d.stickyConn = try optionalInt("sticky_conn")
+            d.multiplex = try optionalInt("multiplex")
+            d.gtidFromHostgroup = try optionalInt("gtid_from_hostgroup")
+            d.log = try optionalInt("log")
+            d.apply = try row.int("apply") == 1
+            d.attributes = row.string("attributes") ?? ""
+            return d
+        }, validate: { _ in }).compactMap { $0 }
+        let routes = try decode("mysql_query_rules_fast_routing", key: ["username", "schemaname", "flagIN"], { row in
+            FastRoutingDefinition(username: row.string("username") ?? "", schemaname: row.string("schemaname") ?? "",
+                                  flagIN: try row.int("flagIN"), destinationHostgroup: try row.int("destination_hostgroup"))
+        }, validate: { _ in })
+        do {
+            return try QueryRuleSet(rules: definitions, fastRouting: routes)
+        } catch {
+            throw RuntimeValidationError("\(error)")
+        }
     }
 
     func decodeClusterPeers() throws -> [ClusterPeerRow] {

@@ -26,6 +26,8 @@ final class AdminConnectionHandler: ChannelInboundHandler {
     private let nonce = AuthNonce.make()
     private var capabilities = CapabilityFlags.junctionServerDefault
     private var clientAddress = ""
+    /// A statement is waiting for the proxy's counters; later packets wait their turn.
+    private var waitingForStats = false
 
     init(executor: AdminExecutor, connectionID: UInt32, logger: Logger) {
         self.executor = executor
@@ -46,7 +48,11 @@ final class AdminConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         if inbound == nil { inbound = bytes } else { inbound!.writeBuffer(&bytes) }
-        while case .some = inbound, !isClosed {
+        processInbound(context: context)
+    }
+
+    private func processInbound(context: ChannelHandlerContext) {
+        while case .some = inbound, !isClosed, !waitingForStats {
             let packet: MySQLPacketAssembler.Packet?
             do { packet = try assembler.nextPacket(from: &inbound!) } catch {
                 fail(context, MySQLErrorCode.packetTooLarge.packet("Got a packet bigger than 'max_allowed_packet' bytes"), sequenceID: 1)
@@ -132,7 +138,19 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .query:
             let sql = payload.readString(length: payload.readableBytes) ?? ""
-            send(executor.execute(sql, session: session), sequenceID: sequenceID, context: context)
+            let need = executor.statsNeed(for: sql)
+            guard need != .none, let source = executor.statsSource else {
+                send(executor.execute(sql, session: session), sequenceID: sequenceID, context: context)
+                return
+            }
+            waitingForStats = true
+            source.collect(resetDigests: need == .readAndResetDigests).hop(to: context.eventLoop).whenComplete { [self] result in
+                if case .success(let tables) = result { executor.storeStats(tables) }
+                waitingForStats = false
+                guard !isClosed else { return }
+                send(executor.execute(sql, session: session), sequenceID: sequenceID, context: context)
+                processInbound(context: context)
+            }
         case .initDB, .ping, .resetConnection, .refresh, .setOption:
             send(.done, sequenceID: sequenceID, context: context)
         case .fieldList:

@@ -267,7 +267,7 @@ final class BackendConnection: ChannelInboundHandler {
                 operation = nil
                 setReading(true)
                 sink.backendResponseEnded(self, status: status, warnings: warnings, isError: isError,
-                                          lastInsertID: tracker.lastInsertID)
+                                          summary: ResponseSummary(tracker))
                 if operation == nil, inbound.readableBytes > 0 { processResponse(context: context) }
             case .protocolViolation(let why):
                 logger.warning("backend protocol violation", metadata: ["backend": "\(server.endpoint)", "why": "\(why)"])

@@ -9,7 +9,7 @@ protocol BackendResponseSink: AnyObject {
     func backendFlush()
     /// The response is complete; the connection is idle again.
     func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool,
-                              lastInsertID: UInt64)
+                              summary: ResponseSummary)
     /// The server asked for LOCAL INFILE data; the client's next packets go to the connection.
     func backendLocalInfileRequested(_ connection: BackendConnection)
     /// The connection broke during the response. `forwardedAnything` tells whether the client saw part of it.
@@ -42,5 +42,18 @@ enum BackendError: Error, CustomStringConvertible {
         case .protocolViolation(let why): return "backend protocol violation: \(why)"
         case .timeout(let e): return "timeout talking to backend \(e)"
         }
+    }
+}
+
+/// What the statistics need from a finished response.
+struct ResponseSummary {
+    var lastInsertID: UInt64
+    var affectedRows: UInt64
+    var rowsSent: Int
+
+    init(_ tracker: ResponseTracker) {
+        lastInsertID = tracker.lastInsertID
+        affectedRows = tracker.affectedRows
+        rowsSent = tracker.rowsSent
     }
 }

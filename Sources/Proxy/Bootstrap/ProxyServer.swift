@@ -66,6 +66,44 @@ public final class ProxyServer: Sendable {
         return EventLoopFuture.andAllSucceed(futures, on: group.any())
     }
 
+    /// Every loop's counters, merged. With `resetDigests` the loops' digest maps are emptied as they are read
+    /// (`stats_mysql_query_digest_reset`, `SAVE MYSQL DIGEST TO DISK`).
+    public func collectStatistics(resetDigests: Bool = false) -> EventLoopFuture<ProxyStatistics> {
+        let store = self.store
+        let current = store.current.queryRules.rules.map(\.definition.ruleID)
+        let futures = contexts.all.map { context in
+            context.loop.submit { () -> ProxyStatistics in
+                let loop = context.value
+                var part = ProxyStatistics()
+                part.digests = loop.statistics.digests
+                if resetDigests { loop.statistics.digests = [:] }
+                part.ruleHits = loop.ruleHits
+                part.ruleIDs = loop.snapshot.queryRules.rules.map(\.definition.ruleID)
+                part.questions = loop.questions
+                part.backendConnectionsFree = loop.idleCount
+                return part
+            }
+        }
+        return EventLoopFuture.reduce(into: ProxyStatistics(), futures, on: group.any()) { total, part in
+            for (key, entry) in part.digests {
+                if total.digests[key] == nil { total.digests[key] = entry } else { total.digests[key]!.merge(entry) }
+            }
+            // A loop that has not picked up the current rule set yet counts for an older one: left out.
+            if part.ruleIDs == current {
+                total.ruleHits = total.ruleHits.isEmpty ? part.ruleHits : zip(total.ruleHits, part.ruleHits).map(+)
+            }
+            total.questions += part.questions
+            total.backendConnectionsFree += part.backendConnectionsFree
+        }.map { (stats: ProxyStatistics) -> ProxyStatistics in
+            var stats = stats
+            stats.ruleIDs = current
+            if stats.ruleHits.count != current.count { stats.ruleHits = Array(repeating: 0, count: current.count) }
+            stats.clientConnectionsConnected = store.openClientConnections
+            stats.connectionsPerUser = store.connectionsPerUser.withLockedValue { $0 }
+            return stats
+        }
+    }
+
     /// Idle pooled backend connections across loops (for tests and stats).
     public func idleBackendCount() -> EventLoopFuture<Int> {
         let futures = contexts.all.map { context in context.loop.submit { context.value.idleCount } }

@@ -15,6 +15,10 @@ final class LoopContext {
     private var idle: [PoolKey: [BackendConnection]] = [:]
     private var openPerServer: [ServerEndpoint: Int] = [:]
     var questions = 0
+    /// Hits per rule of `snapshot.queryRules` (same order), since that rule set was loaded.
+    var ruleHits: [Int] = []
+    /// Digest statistics and other counters of this loop.
+    let statistics = LoopStatistics()
     private var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
 
     init(loop: EventLoop, store: ProxyConfigStore, loopCount: Int, logger: Logger) {
@@ -24,6 +28,7 @@ final class LoopContext {
         self.logger = logger
         self.snapshot = store.current
         self.generation = store.generation
+        ruleHits = Array(repeating: 0, count: snapshot.queryRules.rules.count)
     }
 
     /// Picks up a newly published snapshot; called before each client command.
@@ -31,8 +36,10 @@ final class LoopContext {
     func refreshSnapshot() {
         let g = store.generation
         guard g != generation else { return }
+        let previousRules = snapshot.queryRules
         snapshot = store.current
         generation = g
+        if snapshot.queryRules !== previousRules { ruleHits = Array(repeating: 0, count: snapshot.queryRules.rules.count) }
     }
 
     struct Request {

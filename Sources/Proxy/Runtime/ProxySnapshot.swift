@@ -1,3 +1,6 @@
+import QueryRouting
+import SQLText
+
 /// The immutable view of the runtime configuration the query path reads: users, hostgroups and the
 /// variables that shape sessions and pools. A new snapshot is published on every LOAD … TO RUNTIME;
 /// sessions pick it up at their next command.
@@ -5,13 +8,16 @@ public final class ProxySnapshot: Sendable {
     public let users: [String: ProxyUser]
     public let hostgroups: [Int: [BackendServer]]
     public let settings: ProxySettings
+    /// The compiled `mysql_query_rules` and fast-routing map.
+    public let queryRules: QueryRuleSet
 
-    public init(users: [ProxyUser], servers: [BackendServer], settings: ProxySettings) {
+    public init(users: [ProxyUser], servers: [BackendServer], settings: ProxySettings, queryRules: QueryRuleSet = .empty) {
         var byName: [String: ProxyUser] = [:]
         for user in users where user.active { byName[user.username] = user }
         self.users = byName
         self.hostgroups = Dictionary(grouping: servers, by: \.hostgroup)
         self.settings = settings
+        self.queryRules = queryRules
     }
 
     /// The server row for `endpoint` in `hostgroup`, if it is configured there.
@@ -97,6 +103,12 @@ public struct ProxySettings: Sendable, Equatable {
     /// `mysql-auto_increment_delay_multiplex`.
     public var autoIncrementDelayMultiplex = 5
     public var versionComment = "Junction"
+    /// `mysql-query_digests`: digests are computed for statistics and digest rules.
+    public var queryDigests = true
+    /// `mysql-query_digests_track_hostname`: the client address is part of the digest key.
+    public var digestsTrackHostname = false
+    /// The other `mysql-query_digests_*` variables.
+    public var digestOptions = DigestOptions()
 
     public init() {}
 }

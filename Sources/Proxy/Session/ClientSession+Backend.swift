@@ -216,14 +216,15 @@ extension ClientSession: BackendResponseSink {
     }
 
     func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool,
-                              lastInsertID: UInt64) {
+                              summary: ResponseSummary) {
         if let status { inTransaction = status.contains(.inTransaction) }
         // SHOW WARNINGS / SHOW ERRORS must find this connection.
         warningsPending = warnings > 0 || isError
-        if lastInsertID > 0 { insertIDAffinity = loopContext.snapshot.settings.autoIncrementDelayMultiplex }
+        if summary.lastInsertID > 0 { insertIDAffinity = loopContext.snapshot.settings.autoIncrementDelayMultiplex }
         else if insertIDAffinity > 0 { insertIDAffinity -= 1 }
         let command = running
         running = nil
+        recordQueryFinished(hostgroup: connection.server.hostgroup, rowsAffected: summary.affectedRows, rowsSent: summary.rowsSent)
         command?.after?(self, connection, status, isError)
         flush()
         commandFinished()

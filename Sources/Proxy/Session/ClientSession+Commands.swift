@@ -1,3 +1,4 @@
+import Foundation
 import MySQLProtocol
 import NIOCore
 import SQLText
@@ -10,6 +11,8 @@ extension ClientSession {
             return
         }
         loopContext.questions += 1
+        // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
+        if backend == nil, let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {
         case .quit:
             phase = .closed
@@ -53,18 +56,33 @@ extension ClientSession {
         }
     }
 
-    private func queryReceived(_ payload: ByteBuffer) {
-        let sql = Array(payload.readableBytesView.dropFirst())
+    private func queryReceived(_ original: ByteBuffer) {
+        let sql = Array(original.readableBytesView.dropFirst())
+        let digest = digestIfWanted(sql)
+        queryInFlight = digest.map { QueryInFlight(digest: $0, startNanos: NIODeadline.now().uptimeNanoseconds) }
         if isVersionCommentProbe(sql) {
             answerVersionComment()
+            recordAnsweredLocally()
             return
         }
-        let statement = TokenizedStatement(sql)
+        let payload: ByteBuffer
+        let statement: TokenizedStatement
+        switch route(sql: sql, digest: digest) {
+        case .answered:
+            return
+        case .run(rewritten: nil):
+            payload = original
+            statement = TokenizedStatement(sql)
+        case .run(rewritten: let rewritten?):
+            payload = rewritten
+            statement = TokenizedStatement(Array(rewritten.readableBytesView.dropFirst()))
+        }
         let traits = StatementClassifier.classify(statement)
         switch traits.kind {
         case .commit where backend == nil && !inTransaction, .rollback where backend == nil && !inTransaction:
             // Nothing is open anywhere: answer as the server would.
             sendOK(sequenceID: 1)
+            recordAnsweredLocally()
         case .set:
             switch SetStatementParser.parse(statement) {
             case .session(let changes):
@@ -234,5 +252,8 @@ extension ClientSession {
 /// Seconds since the process started (COM_STATISTICS).
 enum ProcessUptime {
     static let start = NIODeadline.now()
+    static let startEpoch = Int(Date().timeIntervalSince1970)
     static var seconds: Int64 { (NIODeadline.now() - start).nanoseconds / 1_000_000_000 }
+    /// Wall-clock seconds without a system call: the start's epoch plus the monotonic uptime.
+    static var epochSeconds: Int { startEpoch + Int(seconds) }
 }

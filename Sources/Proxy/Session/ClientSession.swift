@@ -42,6 +42,10 @@ final class ClientSession: ChannelInboundHandler {
     /// The backend connection attached to the session, with the hostgroup it belongs to.
     var backend: BackendConnection?
     var hostgroup = 0
+    /// `next_query_flagIN` of the previous query's rules: where the next evaluation starts.
+    var nextQueryFlagIN: Int?
+    /// The COM_QUERY being run, for its digest statistics.
+    var queryInFlight: QueryInFlight?
     /// State lives on the attached connection (user variables, temporary tables, locks, cursors,
     /// an unparseable SET): it stays attached until COM_RESET_CONNECTION / COM_CHANGE_USER.
     var pinned = false

@@ -56,6 +56,10 @@ public struct ResponseTracker {
     public private(set) var warnings: UInt16 = 0
     /// The last insert id of the last OK packet (0 when none), for LAST_INSERT_ID() affinity.
     public private(set) var lastInsertID: UInt64 = 0
+    /// Rows of every result set of the response (for the digest statistics).
+    public private(set) var rowsSent = 0
+    /// Affected rows summed over the OK packets of the response.
+    public private(set) var affectedRows: UInt64 = 0
 
     public init(command: Command, deprecateEOF: Bool) {
         self.command = command
@@ -85,7 +89,9 @@ public struct ResponseTracker {
                 return preparePhase(params: Int(ok.parameterCount), columns: Int(ok.columnCount))
             case (.query, .ok), (.execute, .ok):
                 let (status, w) = peekTerminatorStatus(payload, deprecateEOF: true)
-                lastInsertID = OKPacket.peekStatus(payload)?.lastInsertID ?? 0
+                let ok = OKPacket.peekStatus(payload)
+                lastInsertID = ok?.lastInsertID ?? 0
+                affectedRows &+= ok?.affectedRows ?? 0
                 return terminator(status: status, warnings: w)
             case (.query, .localInfileRequest):
                 state = .awaitingLocalInfileData
@@ -126,6 +132,7 @@ public struct ResponseTracker {
             case .err:
                 return end(status: nil, warnings: 0, isError: true)
             default:
+                rowsSent += 1
                 return .continues
             }
         case .prepareParams(let left, let columns):

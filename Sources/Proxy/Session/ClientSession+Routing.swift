@@ -1,0 +1,87 @@
+import MySQLProtocol
+import NIOCore
+import QueryRouting
+import SQLText
+
+/// Choosing the hostgroup of a query with `mysql_query_rules` (query-processing.md, sessions-and-pooling.md §4).
+extension ClientSession {
+    enum RoutingOutcome {
+        /// Run it on `hostgroup`: as received, or rewritten by a rule.
+        case run(rewritten: ByteBuffer?)
+        /// A rule answered it (error_msg / OK_msg).
+        case answered
+    }
+
+    /// Evaluates the rules for a COM_QUERY and sets `hostgroup`.
+    ///
+    /// A session bound to its backend connection (open transaction, session state on it, warnings or an
+    /// insert id to read back) stays on that connection whatever the rules say: the state lives there.
+    /// This is where Junction departs from ProxySQL, which would send e.g. a SELECT reading a user variable
+    /// to a reader that never saw it.
+    func route(sql: [UInt8], digest: QueryDigest?) -> RoutingOutcome {
+        let snapshot = loopContext.snapshot
+        let rules = snapshot.queryRules
+        guard let user else { return .run(rewritten: nil) }
+        let bound = backend != nil
+        if rules.isEmpty {
+            if !bound { hostgroup = user.defaultHostgroup }
+            return .run(rewritten: nil)
+        }
+        let text = String(decoding: sql, as: UTF8.self)
+        let context = QueryContext(query: text, username: user.username, schemaname: settings.schema ?? snapshot.settings.defaultSchema,
+                                   clientAddress: self.context?.remoteAddress?.ipAddress,
+                                   proxyAddress: self.context?.localAddress?.ipAddress, proxyPort: self.context?.localAddress?.port,
+                                   startFlag: nextQueryFlagIN ?? 0, digest: digest)
+        let decision = QueryProcessor.evaluate(rules, context)
+        for index in decision.matchedRules where index < loopContext.ruleHits.count { loopContext.ruleHits[index] += 1 }
+        nextQueryFlagIN = decision.nextQueryFlagIN
+        if let message = decision.errorMsg {
+            sendError(ErrPacket(errorCode: 1148, sqlState: "42000", message: message), sequenceID: 1)
+            recordAnsweredLocally()
+            return .answered
+        }
+        if let message = decision.okMsg {
+            sendOK(sequenceID: 1, info: message)
+            recordAnsweredLocally()
+            return .answered
+        }
+        if !bound { hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup }
+        guard let rewritten = decision.rewrittenQuery else { return .run(rewritten: nil) }
+        var buffer = ByteBufferAllocator().buffer(capacity: rewritten.utf8.count + 1)
+        buffer.writeInteger(CommandCode.query.rawValue)
+        buffer.writeString(rewritten)
+        return .run(rewritten: buffer)
+    }
+}
+
+/// Digest statistics of the running query.
+extension ClientSession {
+    struct QueryInFlight {
+        var digest: QueryDigest
+        var startNanos: UInt64
+    }
+
+    /// The digest of a COM_QUERY when statistics or rules need it (`mysql-query_digests`).
+    func digestIfWanted(_ sql: [UInt8]) -> QueryDigest? {
+        let settings = loopContext.snapshot.settings
+        guard settings.queryDigests || loopContext.snapshot.queryRules.needsDigest else { return nil }
+        return sql.withUnsafeBufferPointer { QueryDigest.compute(bytes: $0, options: settings.digestOptions) }
+    }
+
+    /// Counts the query in flight as run on `hostgroup` (-1: answered by Junction itself).
+    func recordQueryFinished(hostgroup: Int, rowsAffected: UInt64 = 0, rowsSent: Int = 0) {
+        guard let query = queryInFlight, let user else { return }
+        queryInFlight = nil
+        let settings = loopContext.snapshot.settings
+        let key = DigestKey(hostgroup: hostgroup, schemaname: self.settings.schema ?? settings.defaultSchema, username: user.username,
+                            clientAddress: settings.digestsTrackHostname ? (context?.remoteAddress?.ipAddress ?? "") : "",
+                            digest: query.digest.hash)
+        let elapsed = (NIODeadline.now().uptimeNanoseconds &- query.startNanos) / 1000
+        loopContext.statistics.recordQuery(key, text: query.digest.text, time: elapsed, epoch: ProcessUptime.epochSeconds,
+                                           rowsAffected: rowsAffected, rowsSent: UInt64(rowsSent))
+    }
+
+    func recordAnsweredLocally() {
+        recordQueryFinished(hostgroup: -1)
+    }
+}
