@@ -102,6 +102,16 @@ struct AdminCommandParserTests {
         #expect(AdminCommandParser.parse("KILL CONNECTION 12") == .killConnection(12))
     }
 
+    @Test func explainRouting() {
+        #expect(AdminCommandParser.parse("EXPLAIN ROUTING 'select 1'") == .explainRouting(query: "select 1", user: nil, schema: nil))
+        #expect(AdminCommandParser.parse("explain routing \"SELECT 'it''s'\" user 'app' schema sbtest;") ==
+            .explainRouting(query: "SELECT 'it''s'", user: "app", schema: "sbtest"))
+        #expect(AdminCommandParser.parse("EXPLAIN ROUTING 'it''s \\'quoted\\''") == .explainRouting(query: "it's 'quoted'", user: nil, schema: nil))
+        #expect(AdminCommandParser.parse("EXPLAIN ROUTING select 1") == .sql("EXPLAIN ROUTING select 1"))
+        #expect(AdminCommandParser.parse("EXPLAIN ROUTING 'x' COLOR 'red'") == .sql("EXPLAIN ROUTING 'x' COLOR 'red'"))
+        #expect(AdminCommandParser.parse("EXPLAIN SELECT 1") == .sql("EXPLAIN SELECT 1"))
+    }
+
     @Test func sqlKeepsItsTextButLosesTrailingSemicolons() {
         #expect(AdminCommandParser.parse("  select * from mysql_servers ;; ") == .sql("select * from mysql_servers"))
         #expect(AdminCommandParser.parse("UPDATE t SET a = 'x  y'") == .sql("UPDATE t SET a = 'x  y'"))

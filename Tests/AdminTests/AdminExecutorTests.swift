@@ -155,6 +155,26 @@ struct AdminExecutorTests {
         #expect(rows(executor, "SELECT rule_id FROM runtime_mysql_query_rules") == [["1"]])
     }
 
+    @Test func explainRoutingShowsEachRuleAndTheDecision() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        _ = executor.execute("INSERT INTO mysql_query_rules (rule_id, active, match_pattern, replace_pattern, apply) VALUES (0, 1, '^select 1$', 'select 2', 0)", session: admin)
+        #expect(executor.execute("LOAD MYSQL QUERY RULES TO RUNTIME", session: admin) == .done)
+        guard case .rows(let columns, let rows) = executor.execute("EXPLAIN ROUTING 'select 1' USER 'app'", session: admin) else {
+            Issue.record("no answer")
+            return
+        }
+        #expect(columns == ["item", "value"])
+        let items = Dictionary(rows.map { ($0[0]!, $0[1]) }, uniquingKeysWith: { first, _ in first })
+        #expect(items["digest_text"] == "select ?")
+        #expect(items["rule 0 (flagIN 0)"] == "matched")
+        #expect(items["rule 1 (flagIN 0)"] == "matched, apply: evaluation stops")
+        #expect(items["destination_hostgroup"] == "20 (rule)")
+        #expect(items["rewritten_query"] == "select 2")
+        guard case .rows(_, let other) = executor.execute("EXPLAIN ROUTING 'update t set a = 1'", session: admin) else { return }
+        #expect(other.contains { $0 == ["destination_hostgroup", "10 (default_hostgroup of app)"] })
+        #expect(other.contains { $0 == ["rule 1 (flagIN 0)", "no match: match_pattern"] })
+    }
+
     @Test func doubleQuotedTextIsAString() throws {
         let executor = try makeExecutor(datadir: tempDir())
         #expect(executor.execute("INSERT INTO mysql_servers (hostgroup_id, hostname, comment) VALUES (5, 'h', \"说明\")", session: admin) == .ok(affectedRows: 1))

@@ -95,8 +95,6 @@ def test_stats_user_reads_stats_and_monitor_tables(stats):
         assert t in tables
 
 
-@pytest.mark.xfail(strict=True, reason="stats_mysql_global is filled by the query processor's counters (issue 4); "
-                   "remove this marker when it lands")
 def test_stats_mysql_global_counts_client_traffic(stats, proxy):
     """stats_mysql_global (and SHOW MYSQL STATUS) show the MySQL module's counters, e.g. Questions and
     Client_Connections_connected (admin-schema.md §3)."""

@@ -264,8 +264,6 @@ def test_tutorial_double_quoted_string_literal(proxy, restore_session_proxy):
     assert steps[1].rows == [["10", str(PRIMARY), "说明"]]
 
 
-@pytest.mark.xfail(strict=True, reason="routing by query rules comes with the query processor (issue 4); "
-                   "remove this marker when it lands")
 def test_tutorial_read_write_split_routes_reads_to_the_reader_group(proxy, tutorial_user, restore_session_proxy):
     """读写分离测试: with the tutorial's servers, user and rules loaded, `select @@server_id` is answered by a slave
     (hostgroup 20) and `select @@server_id for update` by the master (hostgroup 10)."""

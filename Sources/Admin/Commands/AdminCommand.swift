@@ -29,6 +29,8 @@ public enum AdminCommand: Equatable, Sendable {
     /// `TRUNCATE [TABLE] [stats.]stats_mysql_query_digest[_reset]`.
     case truncateQueryDigest
     case killConnection(Int)
+    /// `EXPLAIN ROUTING '<query>' [USER '<name>'] [SCHEMA '<schema>']`: how the rules would route a query.
+    case explainRouting(query: String, user: String?, schema: String?)
     /// Anything else: run by SQLite as written.
     case sql(String)
 }

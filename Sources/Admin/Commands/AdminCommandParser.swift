@@ -31,6 +31,8 @@ public enum AdminCommandParser {
             if words.count == 3, words[1] == "CONNECTION", let id = Int(words[2]) { return .killConnection(id) }
             if words.count == 2, let id = Int(words[1]) { return .killConnection(id) }
             return .sql(text.sql)
+        case "EXPLAIN" where words.count >= 3 && words[1] == "ROUTING":
+            return parseExplainRouting(text.sql) ?? .sql(text.sql)
         case "BEGIN", "COMMIT", "ROLLBACK", "USE", "UNLOCK":
             return words.count == 1 || first == "USE" || upper == "UNLOCK TABLES" ? .ignored : .sql(text.sql)
         case "START":
@@ -196,6 +198,26 @@ public enum AdminCommandParser {
         return name == "stats_mysql_query_digest" || name == "stats_mysql_query_digest_reset"
     }
 
+    // MARK: EXPLAIN ROUTING
+
+    /// `EXPLAIN ROUTING '<query>' [USER '<name>'] [SCHEMA '<schema>']`, quotes as in SQL ('' or \' inside).
+    static func parseExplainRouting(_ sql: String) -> AdminCommand? {
+        var scanner = WordScanner(Substring(sql))
+        guard scanner.word()?.uppercased() == "EXPLAIN", scanner.word()?.uppercased() == "ROUTING",
+              let query = scanner.quoted() else { return nil }
+        var user: String?
+        var schema: String?
+        while let keyword = scanner.word()?.uppercased() {
+            let value = scanner.quoted() ?? scanner.word()
+            switch (keyword, value) {
+            case ("USER", let name?): user = name
+            case ("SCHEMA", let name?): schema = name
+            default: return nil
+            }
+        }
+        return .explainRouting(query: query, user: user, schema: schema)
+    }
+
     // MARK: Text helpers
 
     /// Removes one level of '…', "…" or `…` quoting (and backslash escapes inside quotes).
@@ -229,5 +251,48 @@ public enum AdminCommandParser {
 extension Substring {
     func trimmingSpaces() -> String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+/// Reads bare words and quoted strings off the front of a statement.
+struct WordScanner {
+    private var rest: Substring
+
+    init(_ text: Substring) { rest = text }
+
+    private mutating func skipSpaces() { rest = rest.drop { $0.isWhitespace } }
+
+    /// The next run of non-space characters that is not a quoted string.
+    mutating func word() -> String? {
+        skipSpaces()
+        guard let first = rest.first, first != "'", first != "\"" else { return nil }
+        let word = rest.prefix { !$0.isWhitespace }
+        rest = rest.dropFirst(word.count)
+        return String(word)
+    }
+
+    /// The next '…' or "…" string, unescaped.
+    mutating func quoted() -> String? {
+        skipSpaces()
+        guard let quote = rest.first, quote == "'" || quote == "\"" else { return nil }
+        var out = ""
+        var index = rest.index(after: rest.startIndex)
+        while index < rest.endIndex {
+            let character = rest[index]
+            if character == "\\" {
+                index = rest.index(after: index)
+                if index < rest.endIndex { out.append(rest[index]); index = rest.index(after: index) }
+                continue
+            }
+            if character == quote {
+                let next = rest.index(after: index)
+                if next < rest.endIndex, rest[next] == quote { out.append(quote); index = rest.index(after: next); continue }
+                rest = rest[next...]
+                return out
+            }
+            out.append(character)
+            index = rest.index(after: index)
+        }
+        return nil
     }
 }

@@ -130,6 +130,8 @@ public final class AdminExecutor {
             try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest")
             try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest_reset")
             return .done
+        case .explainRouting(let query, let user, let schema):
+            return try explainRouting(query: query, user: user, schema: schema)
         case .killConnection(let id):
             return .error(.admin("Unknown thread id: \(id)"))
         case .sql(let sql):

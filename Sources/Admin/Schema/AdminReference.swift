@@ -73,6 +73,7 @@ public enum AdminReference {
         | `SHOW [GLOBAL|MYSQL|ADMIN] VARIABLES [LIKE '<p>' | WHERE …]` | `global_variables` |
         | `SHOW MYSQL STATUS`, `SHOW [FULL] PROCESSLIST`, `SHOW MYSQL USERS`, `SHOW MYSQL SERVERS` | stats and config shortcuts |
         | `LOAD MYSQL USER <name> TO RUNTIME` | one user's rows to RUNTIME |
+        | `EXPLAIN ROUTING '<query>' [USER '<name>'] [SCHEMA '<schema>']` | how the runtime query rules would route a query, without running it: each rule examined and why it matched or not, the flags, the hostgroup, the digest, rewrite, cache, mirror |
         | `SELECT CONFIG FILE`, `SAVE CONFIG TO FILE <path>` | MEMORY rendered as a config file |
         | `CHECKSUM [MEMORY|DISK] MYSQL <SERVERS|USERS|QUERY RULES|VARIABLES|…>` | checksum of a table |
         | `SELECT GLOBAL_CHECKSUM()` | checksum over every module's runtime checksum and version |
@@ -93,8 +94,8 @@ public enum AdminReference {
         ## Variables
 
         Values are checked when set (`SET`) and again at LOAD … TO RUNTIME. "restart" marks the variables
-        read only at start. Variables of features Junction does not have yet (query rules, monitor, cluster,
-        query cache) are stored, checked and saved, and take effect when the feature lands.
+        read only at start. Variables of features Junction does not have yet (monitor, cluster, query cache,
+        mirroring) are stored, checked and saved, and take effect when the feature lands.
 
         | variable | default | |
         |---|---|---|
