@@ -11,6 +11,7 @@ extension ClientSession {
             return
         }
         loopContext.questions += 1
+        queryInFlight = nil
         // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
         if backend == nil, let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {

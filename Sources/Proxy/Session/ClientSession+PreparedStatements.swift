@@ -1,16 +1,19 @@
 import MySQLProtocol
 import NIOCore
+import SQLText
 
 /// The binary protocol: COM_STMT_PREPARE / EXECUTE / SEND_LONG_DATA / FETCH / RESET / CLOSE.
 extension ClientSession {
     func prepareReceived(_ payload: ByteBuffer) {
         let sql = String(decoding: payload.readableBytesView.dropFirst(), as: UTF8.self)
+        let digest = digestIfWanted(Array(payload.readableBytesView.dropFirst()))
+        routePrepared(sql: sql, digest: digest)
         running = RunningCommand(payload: payload, command: .prepare, retriable: true)
         running?.custom = { session, conn in
             session.ensurePrepared(sql, on: conn).whenComplete { result in
                 guard case .running = session.phase else { return }
                 switch result {
-                case .success(let prepared): session.answerPrepare(sql: sql, prepared)
+                case .success(let prepared): session.answerPrepare(sql: sql, digest: digest, prepared)
                 case .failure(let error): session.commandFailed(error, sequenceID: 1)
                 }
             }
@@ -19,11 +22,11 @@ extension ClientSession {
         startRunning()
     }
 
-    private func answerPrepare(sql: String, _ prepared: PreparedOnBackend) {
+    private func answerPrepare(sql: String, digest: QueryDigest?, _ prepared: PreparedOnBackend) {
         let id = nextStatementID
         nextStatementID &+= 1
         statements[id] = ClientStatement(sql: sql, parameterCount: Int(prepared.ok.parameterCount),
-                                         columnCount: Int(prepared.ok.columnCount))
+                                         columnCount: Int(prepared.ok.columnCount), digest: digest)
         var out = ByteBufferAllocator().buffer(capacity: 256)
         var sequence: UInt8 = 1
         for (index, packet) in prepared.packets.enumerated() {
@@ -78,6 +81,8 @@ extension ClientSession {
         let wantsCursor = flags & 0x07 != 0
         statement.hasCursor = wantsCursor
         statements[id] = statement
+        routePrepared(sql: statement.sql, digest: statement.digest)
+        queryInFlight = statement.digest.map { QueryInFlight(digest: $0, startNanos: NIODeadline.now().uptimeNanoseconds) }
         let snapshot = statement
         runOnBackend(payload, command: .execute, retriable: true, build: { session, conn in
             session.ensurePrepared(snapshot.sql, on: conn).map { prepared in

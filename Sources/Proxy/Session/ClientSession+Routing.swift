@@ -54,6 +54,23 @@ extension ClientSession {
     }
 }
 
+/// Prepared statements: each execute is routed by the rules on the statement's text (no rewriting).
+extension ClientSession {
+    /// Sets `hostgroup` for a COM_STMT_PREPARE / COM_STMT_EXECUTE of `sql` unless the session is bound.
+    func routePrepared(sql: String, digest: QueryDigest?) {
+        let rules = loopContext.snapshot.queryRules
+        guard let user, backend == nil, !rules.isEmpty else { return }
+        let context = QueryContext(query: sql, username: user.username,
+                                   schemaname: settings.schema ?? loopContext.snapshot.settings.defaultSchema,
+                                   clientAddress: self.context?.remoteAddress?.ipAddress,
+                                   proxyAddress: self.context?.localAddress?.ipAddress, proxyPort: self.context?.localAddress?.port,
+                                   startFlag: 0, digest: digest, isTextQuery: false)
+        let decision = QueryProcessor.evaluate(rules, context)
+        for index in decision.matchedRules where index < loopContext.ruleHits.count { loopContext.ruleHits[index] += 1 }
+        hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup
+    }
+}
+
 /// Digest statistics of the running query.
 extension ClientSession {
     struct QueryInFlight {

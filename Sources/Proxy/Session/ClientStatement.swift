@@ -1,3 +1,4 @@
+import SQLText
 import MySQLProtocol
 import NIOCore
 
@@ -15,6 +16,8 @@ struct ClientStatement {
     var longData: [(parameter: UInt16, data: ByteBuffer)] = []
     /// The statement has an open cursor (COM_STMT_FETCH follows).
     var hasCursor = false
+    /// Its digest, computed once at prepare, for rules and statistics of each execute.
+    var digest: QueryDigest?
 }
 
 /// A statement prepared on one backend connection: its id there and the server's prepare response.
