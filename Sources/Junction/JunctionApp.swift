@@ -64,6 +64,15 @@ public struct JunctionApp {
         let adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ProxyServer(group: group, store: store, logger: logger)
         executor.statsSource = ProxyStatsSource(server: server, store: store)
+        executor.processControl = { command in
+            switch command {
+            case .flushQueryCache:
+                store.queryCache.flush()
+                return .ok()
+            default:
+                return .error(AdminError("Junction Admin Error: JUNCTION \(command.rawValue) is not supported by this build"))
+            }
+        }
         _ = ProcessClock.start
         logger.notice("Junction \(JunctionVersion.string) starting", metadata: [
             "datadir": "\(datadir)", "threads": "\(threads)",

@@ -17,6 +17,7 @@ final class ProxyRuntimeTarget: RuntimeTarget {
         switch module {
         case .mysqlServers, .mysqlUsers, .mysqlVariables, .mysqlQueryRules:
             let variables = try runtime.mysqlVariables()
+            store.queryCache.setLimit(megabytes: Int(variables["mysql-query_cache_size_MB"] ?? "256") ?? 256)
             store.publish(RuntimeBuilder.snapshot(servers: runtime.mysqlServers, users: runtime.mysqlUsers, variables: variables,
                                                   queryRules: try runtime.queryRuleSet()))
         default:
@@ -75,6 +76,9 @@ enum RuntimeBuilder {
         digest.maxQueryLength = Int(v["mysql-query_digests_max_query_length"] ?? "") ?? 65000
         digest.maxDigestLength = Int(v["mysql-query_digests_max_digest_length"] ?? "") ?? 2048
         s.digestOptions = digest
+        s.queryCacheStoresEmptyResult = v["mysql-query_cache_stores_empty_result"] != "false"
+        s.queryCacheHandleWarnings = v["mysql-query_cache_handle_warnings"] == "1"
+        s.thresholdResultsetSize = Int(v["mysql-threshold_resultset_size"] ?? "") ?? 4_194_304
         return s
     }
 }

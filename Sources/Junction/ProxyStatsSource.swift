@@ -21,7 +21,7 @@ final class ProxyStatsSource: StatsSource {
                 "stats_mysql_query_digest": digests,
                 "stats_mysql_query_digest_reset": digests,
                 "stats_mysql_query_rules": StatsTables.ruleRows(ids: stats.ruleIDs, hits: stats.ruleHits),
-                "stats_mysql_global": StatsTables.globalRows(stats),
+                "stats_mysql_global": StatsTables.globalRows(stats, cache: self.store.queryCache.counters),
                 "stats_mysql_users": StatsTables.userRows(stats.connectionsPerUser, users: snapshot.users),
             ]
         }
@@ -47,7 +47,7 @@ enum StatsTables {
         TableRows(columns: ["rule_id", "hits"], rows: zip(ids, hits).map { [$0.databaseValue, $1.databaseValue] })
     }
 
-    static func globalRows(_ stats: ProxyStatistics) -> TableRows {
+    static func globalRows(_ stats: ProxyStatistics, cache: QueryCache.Counters) -> TableRows {
         let values: [(String, String)] = [
             ("ProxySQL_Uptime", String(ProcessClock.uptimeSeconds)),
             ("Active_Transactions", "0"),
@@ -56,6 +56,14 @@ enum StatsTables {
             ("Server_Connections_free", String(stats.backendConnectionsFree)),
             ("Digest_entries", String(stats.digests.count)),
             ("Query_Processor_rules", String(stats.ruleIDs.count)),
+            ("Query_Cache_Memory_bytes", String(cache.memoryBytes)),
+            ("Query_Cache_count_GET", String(cache.gets)),
+            ("Query_Cache_count_GET_OK", String(cache.getsOK)),
+            ("Query_Cache_count_SET", String(cache.sets)),
+            ("Query_Cache_bytes_IN", String(cache.bytesIn)),
+            ("Query_Cache_bytes_OUT", String(cache.bytesOut)),
+            ("Query_Cache_Purged", String(cache.purged)),
+            ("Query_Cache_Entries", String(cache.entries)),
         ]
         return TableRows(columns: ["Variable_Name", "Variable_Value"],
                          rows: values.map { [$0.0.databaseValue, $0.1.databaseValue] })

@@ -50,8 +50,10 @@ struct ResponseSummary {
     var lastInsertID: UInt64
     var affectedRows: UInt64
     var rowsSent: Int
+    var resultSets: Int
 
     init(_ tracker: ResponseTracker) {
+        resultSets = tracker.resultSets
         lastInsertID = tracker.lastInsertID
         affectedRows = tracker.affectedRows
         rowsSent = tracker.rowsSent

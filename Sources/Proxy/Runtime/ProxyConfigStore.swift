@@ -15,6 +15,9 @@ public final class ProxyConfigStore: Sendable {
     /// Open client connections per user, for `mysql_users.max_connections`.
     let connectionsPerUser = NIOLockedValueBox<[String: Int]>([:])
 
+    /// Result sets of queries whose rules set `cache_ttl`.
+    public let queryCache = QueryCache()
+
     public init(_ initial: ProxySnapshot) {
         box = NIOLockedValueBox(initial)
     }

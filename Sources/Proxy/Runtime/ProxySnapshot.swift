@@ -109,6 +109,12 @@ public struct ProxySettings: Sendable, Equatable {
     public var digestsTrackHostname = false
     /// The other `mysql-query_digests_*` variables.
     public var digestOptions = DigestOptions()
+    /// `mysql-query_cache_stores_empty_result`.
+    public var queryCacheStoresEmptyResult = true
+    /// `mysql-query_cache_handle_warnings`: results with warnings may be cached.
+    public var queryCacheHandleWarnings = false
+    /// `mysql-threshold_resultset_size`: larger results are streamed, not cached.
+    public var thresholdResultsetSize = 4_194_304
 
     public init() {}
 }

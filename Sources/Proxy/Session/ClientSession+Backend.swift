@@ -208,6 +208,7 @@ extension ClientSession: BackendResponseSink {
     // MARK: - BackendResponseSink
 
     func backendForward(_ bytes: ByteBuffer) {
+        if cacheCapture != nil { captureForCache(bytes) }
         write(bytes)
     }
 
@@ -225,6 +226,7 @@ extension ClientSession: BackendResponseSink {
         let command = running
         running = nil
         recordQueryFinished(hostgroup: connection.server.hostgroup, rowsAffected: summary.affectedRows, rowsSent: summary.rowsSent)
+        finishCacheCapture(isError: isError, warnings: warnings, summary: summary)
         command?.after?(self, connection, status, isError)
         flush()
         commandFinished()

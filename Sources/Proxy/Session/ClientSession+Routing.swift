@@ -46,6 +46,7 @@ extension ClientSession {
             return .answered
         }
         if !bound { hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup }
+        if answerFromCache(decision, query: decision.rewrittenQuery ?? text) { return .answered }
         guard let rewritten = decision.rewrittenQuery else { return .run(rewritten: nil) }
         var buffer = ByteBufferAllocator().buffer(capacity: rewritten.utf8.count + 1)
         buffer.writeInteger(CommandCode.query.rawValue)

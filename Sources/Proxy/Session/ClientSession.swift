@@ -46,6 +46,8 @@ final class ClientSession: ChannelInboundHandler {
     var nextQueryFlagIN: Int?
     /// The COM_QUERY being run, for its digest statistics.
     var queryInFlight: QueryInFlight?
+    /// The result of the running query is being kept for the query cache.
+    var cacheCapture: CacheCapture?
     /// State lives on the attached connection (user variables, temporary tables, locks, cursors,
     /// an unparseable SET): it stays attached until COM_RESET_CONNECTION / COM_CHANGE_USER.
     var pinned = false

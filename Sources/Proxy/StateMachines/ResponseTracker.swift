@@ -60,6 +60,8 @@ public struct ResponseTracker {
     public private(set) var rowsSent = 0
     /// Affected rows summed over the OK packets of the response.
     public private(set) var affectedRows: UInt64 = 0
+    /// How many result sets (column definitions then rows) the response held.
+    public private(set) var resultSets = 0
 
     public init(command: Command, deprecateEOF: Bool) {
         self.command = command
@@ -99,6 +101,7 @@ public struct ResponseTracker {
             case (.query, .data), (.execute, .data):
                 var copy = payload
                 guard let count = copy.readLengthEncodedInteger(), count > 0 else { return violation("bad column count") }
+                resultSets += 1
                 state = .columns(left: count)
                 return .continues
             default:
