@@ -76,6 +76,7 @@ enum RuntimeBuilder {
         digest.maxQueryLength = Int(v["mysql-query_digests_max_query_length"] ?? "") ?? 65000
         digest.maxDigestLength = Int(v["mysql-query_digests_max_digest_length"] ?? "") ?? 2048
         s.digestOptions = digest
+        s.commandsStats = v["mysql-commands_stats"] != "false"
         s.queryCacheStoresEmptyResult = v["mysql-query_cache_stores_empty_result"] != "false"
         s.queryCacheHandleWarnings = v["mysql-query_cache_handle_warnings"] == "1"
         s.thresholdResultsetSize = Int(v["mysql-threshold_resultset_size"] ?? "") ?? 4_194_304

@@ -51,9 +51,11 @@ struct ResponseSummary {
     var affectedRows: UInt64
     var rowsSent: Int
     var resultSets: Int
+    var error: (code: UInt16, message: String)?
 
     init(_ tracker: ResponseTracker) {
         resultSets = tracker.resultSets
+        error = tracker.error
         lastInsertID = tracker.lastInsertID
         affectedRows = tracker.affectedRows
         rowsSent = tracker.rowsSent

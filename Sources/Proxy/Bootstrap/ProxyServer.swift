@@ -81,6 +81,10 @@ public final class ProxyServer: Sendable {
                 part.ruleIDs = loop.snapshot.queryRules.rules.map(\.definition.ruleID)
                 part.questions = loop.questions
                 part.backendConnectionsFree = loop.idleCount
+                part.commands = loop.statistics.commands
+                part.servers = loop.statistics.servers
+                part.errors = loop.statistics.errors
+                loop.describeConnections(into: &part)
                 return part
             }
         }
@@ -94,6 +98,13 @@ public final class ProxyServer: Sendable {
             }
             total.questions += part.questions
             total.backendConnectionsFree += part.backendConnectionsFree
+            total.commands.merge(part.commands) { var a = $0; a.merge($1); return a }
+            total.servers.merge(part.servers) { var a = $0; a.merge($1); return a }
+            total.errors.merge(part.errors) { var a = $0; a.merge($1); return a }
+            total.serverConnections.merge(part.serverConnections) { (used: $0.used + $1.used, free: $0.free + $1.free) }
+            total.serverStatus.merge(part.serverStatus) { first, _ in first }
+            total.processes += part.processes
+            total.activeTransactions += part.activeTransactions
         }.map { (stats: ProxyStatistics) -> ProxyStatistics in
             var stats = stats
             stats.ruleIDs = current
@@ -123,8 +134,10 @@ final class LoopContexts: @unchecked Sendable {
     init(group: MultiThreadedEventLoopGroup, store: ProxyConfigStore, logger: Logger) {
         var entries: [Entry] = []
         let loops = Array(group.makeIterator())
-        for loop in loops {
-            entries.append(Entry(loop: loop, value: LoopContext(loop: loop, store: store, loopCount: loops.count, logger: logger)))
+        for (index, loop) in loops.enumerated() {
+            let context = LoopContext(loop: loop, store: store, loopCount: loops.count, logger: logger)
+            context.index = index
+            entries.append(Entry(loop: loop, value: context))
         }
         all = entries
         byLoop = Dictionary(uniqueKeysWithValues: entries.map { (ObjectIdentifier($0.loop), $0.value) })

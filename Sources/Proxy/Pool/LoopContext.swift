@@ -19,6 +19,10 @@ final class LoopContext {
     var ruleHits: [Int] = []
     /// Digest statistics and other counters of this loop.
     let statistics = LoopStatistics()
+    /// Position among the loops (the processlist's ThreadID).
+    var index = 0
+    /// The client sessions on this loop, for the processlist and the pool statistics.
+    private var sessions: [UInt32: WeakSession] = [:]
     private var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
 
     init(loop: EventLoop, store: ProxyConfigStore, loopCount: Int, logger: Logger) {
@@ -96,9 +100,13 @@ final class LoopContext {
                 switch result {
                 case .success(let conn):
                     conn.channel?.closeFuture.whenComplete { _ in self.openPerServer[server.endpoint, default: 1] -= 1 }
+                    self.statistics.servers[ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint), default: ServerCounters()]
+                        .connectionsOK += 1
                     promise.succeed(conn)
                 case .failure(let error):
                     self.openPerServer[server.endpoint, default: 1] -= 1
+                    self.statistics.servers[ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint), default: ServerCounters()]
+                        .connectionsFailed += 1
                     if case BackendError.authenticationFailed(let err) = error {
                         promise.fail(ProxyError.backendRefused(err))
                         return
@@ -137,6 +145,41 @@ final class LoopContext {
         idle[conn.key] = list
     }
 
+    func register(_ session: ClientSession) {
+        sessions[session.connectionID] = WeakSession(session)
+    }
+
+    func unregister(_ session: ClientSession) {
+        sessions[session.connectionID] = nil
+    }
+
+    /// Connections in use and idle per server, server statuses, the processlist and open transactions.
+    func describeConnections(into stats: inout ProxyStatistics) {
+        for (hostgroup, servers) in snapshot.hostgroups {
+            for server in servers {
+                let key = ServerKey(hostgroup: hostgroup, endpoint: server.endpoint)
+                stats.serverStatus[key] = server.status.rawValue
+                stats.serverConnections[key] = stats.serverConnections[key] ?? (used: 0, free: 0)
+            }
+        }
+        for list in idle.values {
+            for conn in list {
+                let key = ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint)
+                stats.serverConnections[key, default: (used: 0, free: 0)].free += 1
+            }
+        }
+        let now = NIODeadline.now().uptimeNanoseconds
+        for weak in sessions.values {
+            guard let session = weak.session else { continue }
+            if let conn = session.backend {
+                let key = ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint)
+                stats.serverConnections[key, default: (used: 0, free: 0)].used += 1
+            }
+            if session.inTransaction { stats.activeTransactions += 1 }
+            stats.processes.append(session.processInfo(threadID: index, now: now))
+        }
+    }
+
     /// Idle connections in this loop's pool, per server (for stats and tests).
     var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
 
@@ -160,4 +203,10 @@ final class LoopContext {
         guard maxAge > 0 else { return false }
         return NIODeadline.now() - conn.createdAt > .milliseconds(Int64(maxAge))
     }
+}
+
+/// A session reference that does not keep the session alive.
+final class WeakSession {
+    weak var session: ClientSession?
+    init(_ session: ClientSession) { self.session = session }
 }

@@ -109,6 +109,8 @@ public struct ProxySettings: Sendable, Equatable {
     public var digestsTrackHostname = false
     /// The other `mysql-query_digests_*` variables.
     public var digestOptions = DigestOptions()
+    /// `mysql-commands_stats`: per-command counters and latency histogram.
+    public var commandsStats = true
     /// `mysql-query_cache_stores_empty_result`.
     public var queryCacheStoresEmptyResult = true
     /// `mysql-query_cache_handle_warnings`: results with warnings may be cached.

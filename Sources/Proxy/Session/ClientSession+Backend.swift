@@ -225,7 +225,7 @@ extension ClientSession: BackendResponseSink {
         else if insertIDAffinity > 0 { insertIDAffinity -= 1 }
         let command = running
         running = nil
-        recordQueryFinished(hostgroup: connection.server.hostgroup, rowsAffected: summary.affectedRows, rowsSent: summary.rowsSent)
+        recordQueryFinished(on: connection, rowsAffected: summary.affectedRows, rowsSent: summary.rowsSent, error: summary.error)
         finishCacheCapture(isError: isError, warnings: warnings, summary: summary)
         command?.after?(self, connection, status, isError)
         flush()

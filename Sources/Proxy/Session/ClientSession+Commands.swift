@@ -13,6 +13,7 @@ extension ClientSession {
         loopContext.questions += 1
         queryInFlight = nil
         cacheCapture = nil
+        commandStartedNanos = NIODeadline.now().uptimeNanoseconds
         // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
         if backend == nil, let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {

@@ -86,8 +86,21 @@ extension ClientSession {
         return sql.withUnsafeBufferPointer { QueryDigest.compute(bytes: $0, options: settings.digestOptions) }
     }
 
-    /// Counts the query in flight as run on `hostgroup` (-1: answered by Junction itself).
-    func recordQueryFinished(hostgroup: Int, rowsAffected: UInt64 = 0, rowsSent: Int = 0) {
+    /// Counts a finished query: server counters and errors for `connection`, then the digest and command
+    /// statistics of the query in flight (hostgroup -1: answered by Junction itself).
+    func recordQueryFinished(on connection: BackendConnection? = nil, rowsAffected: UInt64 = 0, rowsSent: Int = 0,
+                             error: (code: UInt16, message: String)? = nil) {
+        let hostgroup = connection?.server.hostgroup ?? -1
+        if let connection {
+            let serverKey = ServerKey(hostgroup: hostgroup, endpoint: connection.server.endpoint)
+            loopContext.statistics.servers[serverKey, default: ServerCounters()].queries += 1
+            if let error, let user {
+                loopContext.statistics.recordError(
+                    ErrorKey(hostgroup: hostgroup, endpoint: connection.server.endpoint, username: user.username,
+                             schemaname: settings.schema ?? "", errorCode: error.code),
+                    message: error.message, clientAddress: context?.remoteAddress?.ipAddress ?? "", epoch: ProcessUptime.epochSeconds)
+            }
+        }
         guard let query = queryInFlight, let user else { return }
         queryInFlight = nil
         let settings = loopContext.snapshot.settings
@@ -97,9 +110,27 @@ extension ClientSession {
         let elapsed = (NIODeadline.now().uptimeNanoseconds &- query.startNanos) / 1000
         loopContext.statistics.recordQuery(key, text: query.digest.text, time: elapsed, epoch: ProcessUptime.epochSeconds,
                                            rowsAffected: rowsAffected, rowsSent: UInt64(rowsSent))
+        if settings.commandsStats { loopContext.statistics.recordCommand(CommandType.of(query.digest.text), time: elapsed) }
     }
 
     func recordAnsweredLocally() {
-        recordQueryFinished(hostgroup: -1)
+        recordQueryFinished()
+    }
+
+    /// This session as a `stats_mysql_processlist` row.
+    func processInfo(threadID: Int, now: UInt64) -> ClientProcessInfo {
+        let running = self.running
+        var info: String?
+        if let payload = running?.payload, payload.getInteger(at: payload.readerIndex, as: UInt8.self) == CommandCode.query.rawValue {
+            info = payload.getString(at: payload.readerIndex + 1, length: payload.readableBytes - 1)
+        }
+        let conn = backend
+        return ClientProcessInfo(
+            threadID: threadID, sessionID: connectionID, user: user?.username ?? "", schema: settings.schema ?? "",
+            clientHost: context?.remoteAddress?.ipAddress ?? "", clientPort: context?.remoteAddress?.port ?? 0,
+            hostgroup: conn?.server.hostgroup, localBackendHost: conn?.channel?.localAddress?.ipAddress,
+            localBackendPort: conn?.channel?.localAddress?.port, backendHost: conn?.server.endpoint.host,
+            backendPort: conn?.server.endpoint.port, command: running == nil ? "Sleep" : "Query",
+            timeMs: Int((now &- commandStartedNanos) / 1_000_000), info: info)
     }
 }

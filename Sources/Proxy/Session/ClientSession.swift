@@ -48,6 +48,8 @@ final class ClientSession: ChannelInboundHandler {
     var queryInFlight: QueryInFlight?
     /// The result of the running query is being kept for the query cache.
     var cacheCapture: CacheCapture?
+    /// When the current command started (or the last one ended), for the processlist.
+    var commandStartedNanos = NIODeadline.now().uptimeNanoseconds
     /// State lives on the attached connection (user variables, temporary tables, locks, cursors,
     /// an unparseable SET): it stays attached until COM_RESET_CONNECTION / COM_CHANGE_USER.
     var pinned = false
@@ -80,6 +82,7 @@ final class ClientSession: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
+        loopContext.register(self)
         loopContext.refreshSnapshot()  // a LOAD … TO RUNTIME since the last command on this loop counts for logins
         let settings = loopContext.snapshot.settings
         serverCapabilities = CapabilityFlags.junctionServerDefault
@@ -110,6 +113,7 @@ final class ClientSession: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         phase = .closed
+        loopContext.unregister(self)
         if countedAsConnection, let user {
             loopContext.store.clientConnections.subtract(1, ordering: .relaxed)
             loopContext.store.connectionsPerUser.withLockedValue { $0[user.username, default: 1] -= 1 }

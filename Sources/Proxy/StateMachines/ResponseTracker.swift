@@ -62,6 +62,8 @@ public struct ResponseTracker {
     public private(set) var affectedRows: UInt64 = 0
     /// How many result sets (column definitions then rows) the response held.
     public private(set) var resultSets = 0
+    /// The error code and message when the response ended with an ERR packet.
+    public private(set) var error: (code: UInt16, message: String)?
 
     public init(command: Command, deprecateEOF: Bool) {
         self.command = command
@@ -78,6 +80,9 @@ public struct ResponseTracker {
     /// Feeds the payload of the next logical packet.
     public mutating func packetReceived(_ payload: ByteBuffer) -> Event {
         let kind = ResponsePacketKind.peek(payload)
+        if kind == .err, let packet = try? ErrPacket.decode(from: payload, capabilities: .protocol41) {
+            error = (packet.errorCode, packet.message)
+        }
         switch state {
         case .first:
             switch (command, kind) {

@@ -46,10 +46,96 @@ public struct DigestEntry: Sendable, Equatable {
     }
 }
 
+/// `stats_mysql_commands_counters` for one command class.
+public struct CommandCounter: Sendable, Equatable {
+    public var totalTimeUs: UInt64 = 0
+    public var count = 0
+    /// One more than the bucket limits: the last is "slower than 10 s".
+    public var buckets = [Int](repeating: 0, count: CommandType.bucketLimits.count + 1)
+
+    public init() {}
+
+    mutating func add(_ time: UInt64) {
+        totalTimeUs &+= time
+        count += 1
+        buckets[CommandType.bucketLimits.firstIndex { time <= $0 } ?? CommandType.bucketLimits.count] += 1
+    }
+
+    mutating func merge(_ other: CommandCounter) {
+        totalTimeUs &+= other.totalTimeUs
+        count += other.count
+        for index in buckets.indices { buckets[index] += other.buckets[index] }
+    }
+}
+
+/// A backend server in a hostgroup, as `stats_mysql_connection_pool` keys it.
+public struct ServerKey: Hashable, Sendable {
+    public var hostgroup: Int
+    public var endpoint: ServerEndpoint
+}
+
+/// Cumulative counters of one server in one hostgroup.
+public struct ServerCounters: Sendable, Equatable {
+    public var connectionsOK = 0
+    public var connectionsFailed = 0
+    public var queries = 0
+    public var maxUsed = 0
+
+    public init() {}
+
+    mutating func merge(_ other: ServerCounters) {
+        connectionsOK += other.connectionsOK
+        connectionsFailed += other.connectionsFailed
+        queries += other.queries
+        maxUsed += other.maxUsed
+    }
+}
+
+/// The key of `stats_mysql_errors`.
+public struct ErrorKey: Hashable, Sendable {
+    public var hostgroup: Int
+    public var endpoint: ServerEndpoint
+    public var username: String
+    public var schemaname: String
+    public var errorCode: UInt16
+}
+
+public struct ErrorEntry: Sendable, Equatable {
+    public var count = 0
+    public var firstSeen = 0
+    public var lastSeen = 0
+    public var lastError = ""
+    public var clientAddress = ""
+
+    mutating func merge(_ other: ErrorEntry) {
+        if other.lastSeen >= lastSeen { clientAddress = other.clientAddress }
+        firstSeen = count == 0 ? other.firstSeen : min(firstSeen, other.firstSeen)
+        if other.lastSeen >= lastSeen { lastError = other.lastError }
+        lastSeen = max(lastSeen, other.lastSeen)
+        count += other.count
+    }
+}
+
 /// The counters one event loop keeps. Only that loop writes them (no lock on the query path); the
 /// admin reads a copy by running a task on the loop, and merges the loops' copies.
 final class LoopStatistics {
     var digests: [DigestKey: DigestEntry] = [:]
+    var commands: [String: CommandCounter] = [:]
+    var servers: [ServerKey: ServerCounters] = [:]
+    var errors: [ErrorKey: ErrorEntry] = [:]
+
+    func recordCommand(_ type: String, time: UInt64) {
+        commands[type, default: CommandCounter()].add(time)
+    }
+
+    func recordError(_ key: ErrorKey, message: String, clientAddress: String, epoch: Int) {
+        var entry = errors[key] ?? ErrorEntry(firstSeen: epoch)
+        entry.clientAddress = clientAddress
+        entry.count += 1
+        entry.lastSeen = epoch
+        entry.lastError = message
+        errors[key] = entry
+    }
 
     func recordQuery(_ key: DigestKey, text: @autoclosure () -> String, time: UInt64, epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) {
         if digests[key] == nil { digests[key] = DigestEntry(digestText: text()) }
@@ -68,6 +154,33 @@ public struct ProxyStatistics: Sendable {
     public var backendConnectionsFree = 0
     public var backendConnectionsUsed = 0
     public var connectionsPerUser: [String: Int] = [:]
+    public var commands: [String: CommandCounter] = [:]
+    public var servers: [ServerKey: ServerCounters] = [:]
+    public var errors: [ErrorKey: ErrorEntry] = [:]
+    /// Per server: connections in use and idle right now.
+    public var serverConnections: [ServerKey: (used: Int, free: Int)] = [:]
+    /// Server status by key, for the pool table.
+    public var serverStatus: [ServerKey: String] = [:]
+    public var processes: [ClientProcessInfo] = []
+    public var activeTransactions = 0
 
     public init() {}
+}
+
+/// One row of `stats_mysql_processlist`.
+public struct ClientProcessInfo: Sendable {
+    public var threadID: Int
+    public var sessionID: UInt32
+    public var user: String
+    public var schema: String
+    public var clientHost: String
+    public var clientPort: Int
+    public var hostgroup: Int?
+    public var localBackendHost: String?
+    public var localBackendPort: Int?
+    public var backendHost: String?
+    public var backendPort: Int?
+    public var command: String
+    public var timeMs: Int
+    public var info: String?
 }
