@@ -77,6 +77,7 @@ enum RuntimeBuilder {
         digest.maxDigestLength = Int(v["mysql-query_digests_max_digest_length"] ?? "") ?? 2048
         s.digestOptions = digest
         s.commandsStats = v["mysql-commands_stats"] != "false"
+        s.mirrorMaxConcurrency = Int(v["mysql-mirror_max_concurrency"] ?? "") ?? 16
         s.queryCacheStoresEmptyResult = v["mysql-query_cache_stores_empty_result"] != "false"
         s.queryCacheHandleWarnings = v["mysql-query_cache_handle_warnings"] == "1"
         s.thresholdResultsetSize = Int(v["mysql-threshold_resultset_size"] ?? "") ?? 4_194_304

@@ -118,6 +118,9 @@ public enum QueryProcessor {
             decision.destinationHostgroup = hostgroup
             decision.fastRouted = true
         }
+        if let comment = context.digest?.firstComment, comment.contains("=") {
+            QueryAnnotations(firstComment: comment).apply(to: &decision)
+        }
         return decision
     }
 

@@ -147,6 +147,16 @@ struct QueryProcessorTests {
         #expect(QueryProcessor.evaluate(set, context, random: { _ in 3 }).finalFlag == 2)
     }
 
+    @Test func firstCommentAnnotationsOverrideTheRules() throws {
+        let rules = [rule(1) { $0.destinationHostgroup = 20; $0.cacheTTL = 100 }]
+        let d = try evaluate(rules, "SELECT /* hostgroup=10; cache_ttl = 5000 ;query_timeout=30;mirror=7;bogus=1;query_delay=x */ 1")
+        #expect(d.destinationHostgroup == 10 && d.cacheTTL == 5000 && d.timeout == 30 && d.mirrorHostgroup == 7 && d.delay == nil)
+        #expect(try evaluate(rules, "SELECT /* just a comment */ 1").destinationHostgroup == 20)
+        #expect(try evaluate([], "/* hostgroup=3 */ SELECT 1").destinationHostgroup == 3)
+        #expect(try evaluate([], "/* hostgroup=3 */ SELECT 1", digests: false).destinationHostgroup == nil,
+                "without digests there is no first comment")
+    }
+
     @Test func brokenRulesAreRefusedWithTheirID() {
         #expect(throws: QueryRuleError.badRule(id: 4, reason: "match_pattern '^SELECT (unclosed' is not a valid regular expression")) {
             try QueryRuleSet(rules: [rule(4) { $0.matchPattern = "^SELECT (unclosed" }], fastRouting: [])

@@ -202,7 +202,8 @@ def sql_error(conn, sql: str) -> tuple[int, str]:
 
 
 def sqlquote(s: str) -> str:
-    return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
+    """A string literal for the admin (SQLite syntax: a backslash is an ordinary character)."""
+    return "'" + s.replace("'", "''") + "'"
 
 
 def add_rule(a: Admin, **cols):
@@ -429,10 +430,16 @@ def test_rules_are_evaluated_in_rule_id_order(admin, conns):
 
 
 def test_inactive_rules_are_not_loaded(admin, conns):
-    load(admin, dict(rule_id=1, active=0, match_pattern="^select", destination_hostgroup=READER, apply=1))
-    assert admin.rows("SELECT rule_id FROM runtime_mysql_query_rules") == []
-    assert server_id(conns()) == PRIMARY_ID
-    assert rule_hits(admin) == {}
+    """LOAD builds the rule set from `mysql_query_rules WHERE active=1` (admin-commands.md §3): an inactive rule does
+    not route, has no hit counter, and is not part of the runtime rules."""
+    load(admin, dict(rule_id=1, active=0, match_pattern="^select", destination_hostgroup=READER, apply=1),
+         dict(rule_id=2, active=1, match_pattern="marker_active", destination_hostgroup=READER, apply=1))
+    c = conns()
+    assert server_id(c) == PRIMARY_ID
+    assert on_reader(server_id(c, "select @@server_id, 'marker_active'"))
+    assert rule_hits(admin) == {2: 1}
+    assert admin.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [("2",)], \
+        "runtime_mysql_query_rules lists the loaded (active) rules only, as ProxySQL's get_current_query_rules()"
 
 
 def test_username(admin, conns, other_user):
@@ -939,5 +946,5 @@ def test_explain_routing_flags_and_rewrite(admin):
     assert info["destination_hostgroup"] == "20 (rule)"
     rows = explain(admin, "select 'it''s' as x")
     info = dict(rows)
-    assert info["query"] == "select 'it's' as x", "'' inside the quoted query is one quote"
+    assert info["query"] == "select 'it''s' as x", "'' inside EXPLAIN's quoted query is one quote"
     assert info["digest_text"] == "select ? as x"

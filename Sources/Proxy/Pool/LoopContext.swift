@@ -19,6 +19,10 @@ final class LoopContext {
     var ruleHits: [Int] = []
     /// Digest statistics and other counters of this loop.
     let statistics = LoopStatistics()
+    /// Mirrored queries running, dropped for the concurrency limit, and failed.
+    var mirrorsInFlight = 0
+    var mirrorsDropped = 0
+    var mirrorsFailed = 0
     /// Position among the loops (the processlist's ThreadID).
     var index = 0
     /// The client sessions on this loop, for the processlist and the pool statistics.

@@ -109,6 +109,8 @@ public struct ProxySettings: Sendable, Equatable {
     public var digestsTrackHostname = false
     /// The other `mysql-query_digests_*` variables.
     public var digestOptions = DigestOptions()
+    /// `mysql-mirror_max_concurrency`, across all loops.
+    public var mirrorMaxConcurrency = 16
     /// `mysql-commands_stats`: per-command counters and latency histogram.
     public var commandsStats = true
     /// `mysql-query_cache_stores_empty_result`.

@@ -28,6 +28,16 @@ extension ClientSession: BackendResponseSink {
                       build: RunningCommand.Build? = nil, after: RunningCommand.After? = nil) {
         running = RunningCommand(payload: payload, command: command, retriable: retriable, after: after, build: build)
         phase = .running
+        if pendingDelayMs > 0 {
+            // A rule's `delay` (or `query_delay=` in the first comment): wait, without holding the loop.
+            let delay = pendingDelayMs
+            pendingDelayMs = 0
+            loopContext.loop.scheduleTask(in: .milliseconds(Int64(delay))) { [self] in
+                guard case .running = phase else { return }
+                startRunning()
+            }
+            return
+        }
         startRunning()
     }
 

@@ -23,7 +23,7 @@ extension ClientSession {
         let rules = snapshot.queryRules
         guard let user else { return .run(rewritten: nil) }
         let bound = backend != nil
-        if rules.isEmpty {
+        if rules.isEmpty, digest?.firstComment == nil {
             if !bound { hostgroup = user.defaultHostgroup }
             return .run(rewritten: nil)
         }
@@ -46,6 +46,12 @@ extension ClientSession {
             return .answered
         }
         if !bound { hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup }
+        if decision.multiplex == 0 { pinned = true } // keep this session on its connection from now on
+        if let delay = decision.delay, delay > 0 { pendingDelayMs = delay }
+        if let mirror = decision.mirrorHostgroup {
+            loopContext.mirror(decision.rewrittenQuery ?? text, hostgroup: mirror, user: user, schema: settings.schema,
+                               capabilities: clientCapabilities, collation: collation)
+        }
         if answerFromCache(decision, query: decision.rewrittenQuery ?? text) { return .answered }
         guard let rewritten = decision.rewrittenQuery else { return .run(rewritten: nil) }
         var buffer = ByteBufferAllocator().buffer(capacity: rewritten.utf8.count + 1)

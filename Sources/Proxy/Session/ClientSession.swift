@@ -48,6 +48,8 @@ final class ClientSession: ChannelInboundHandler {
     var queryInFlight: QueryInFlight?
     /// The result of the running query is being kept for the query cache.
     var cacheCapture: CacheCapture?
+    /// Milliseconds to wait before the next backend command starts (a rule's `delay`).
+    var pendingDelayMs = 0
     /// When the current command started (or the last one ended), for the processlist.
     var commandStartedNanos = NIODeadline.now().uptimeNanoseconds
     /// State lives on the attached connection (user variables, temporary tables, locks, cursors,
