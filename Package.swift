@@ -50,6 +50,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "junction-bench", dependencies: ["SQLText", "QueryRouting"]),
         .testTarget(name: "MySQLProtocolTests", dependencies: [
             "MySQLProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),

@@ -8,6 +8,8 @@ import SQLText
 /// publishes it. Sessions pick it up at their next command; queries in flight finish on what they had.
 final class ProxyRuntimeTarget: RuntimeTarget {
     let store: ProxyConfigStore
+    /// Compiled once per LOAD MYSQL QUERY RULES; other loads keep it (and its hit counters).
+    private var queryRules = QueryRuleSet.empty
 
     init(store: ProxyConfigStore) {
         self.store = store
@@ -18,8 +20,10 @@ final class ProxyRuntimeTarget: RuntimeTarget {
         case .mysqlServers, .mysqlUsers, .mysqlVariables, .mysqlQueryRules:
             let variables = try runtime.mysqlVariables()
             store.queryCache.setLimit(megabytes: Int(variables["mysql-query_cache_size_MB"] ?? "256") ?? 256)
+            let rules = module == .mysqlQueryRules ? try runtime.queryRuleSet() : queryRules
             store.publish(RuntimeBuilder.snapshot(servers: runtime.mysqlServers, users: runtime.mysqlUsers, variables: variables,
-                                                  queryRules: try runtime.queryRuleSet()))
+                                                  queryRules: rules))
+            queryRules = rules
         default:
             break
         }

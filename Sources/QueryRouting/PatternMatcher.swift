@@ -7,7 +7,10 @@ public struct PatternMatcher: @unchecked Sendable {
     enum Kind {
         /// `^literal` — compared byte for byte (ASCII case folded when caseless).
         case prefix([UInt8])
-        case regex(NSRegularExpression)
+        /// Literal words joined by `.*`, with the regex kept for texts the byte matcher cannot judge.
+        case literal(LiteralPattern, NSRegularExpression)
+        /// A regex; when it starts with `^literal`, texts without that prefix are rejected before it runs.
+        case regex(NSRegularExpression, requiredPrefix: [UInt8]?)
     }
 
     let kind: Kind
@@ -22,10 +25,16 @@ public struct PatternMatcher: @unchecked Sendable {
             kind = .prefix(Array(literal.utf8).map { caseless ? Self.lower($0) : $0 })
             return
         }
+        let regex: NSRegularExpression
         do {
-            kind = .regex(try NSRegularExpression(pattern: pattern, options: caseless ? [.caseInsensitive] : []))
+            regex = try NSRegularExpression(pattern: pattern, options: caseless ? [.caseInsensitive] : [])
         } catch {
             throw QueryRuleError.badPattern(pattern)
+        }
+        if let literal = LiteralPattern(pattern, caseless: caseless) {
+            kind = .literal(literal, regex)
+        } else {
+            kind = .regex(regex, requiredPrefix: Self.requiredPrefix(of: pattern).map { Array($0.utf8).map { caseless ? Self.lower($0) : $0 } })
         }
     }
 
@@ -39,17 +48,54 @@ public struct PatternMatcher: @unchecked Sendable {
                 if (caseless ? Self.lower(byte) : byte) != expected { return false }
             }
             return true
-        case .regex(let regex):
-            let range = NSRange(text.startIndex..., in: text)
-            return regex.firstMatch(in: text, options: [], range: range) != nil
+        case .literal(let literal, let regex):
+            var text = text
+            if let result = text.withUTF8({ literal.matches($0) }) { return result }
+            return Self.regexMatches(regex, text)
+        case .regex(let regex, let prefix):
+            if let prefix {
+                var text = text
+                let rejected = text.withUTF8 { bytes -> Bool in
+                    guard bytes.count >= prefix.count else { return true }
+                    for (offset, expected) in prefix.enumerated() {
+                        let byte = bytes[offset]
+                        if byte >= 0x80 { return false } // Unicode case folding: let the regex judge
+                        if (caseless ? Self.lower(byte) : byte) != expected { return true }
+                    }
+                    return false
+                }
+                if rejected { return false }
+            }
+            return Self.regexMatches(regex, text)
         }
+    }
+
+    /// The literal text every match must start with: what follows `^` up to the first metacharacter,
+    /// minus a last character that a quantifier makes optional. nil when there is none.
+    static func requiredPrefix(of pattern: String) -> String? {
+        guard pattern.hasPrefix("^") else { return nil }
+        var prefix: [Character] = []
+        for character in pattern.dropFirst() {
+            if character.isLetter || character.isNumber || character == " " || character == "_" {
+                guard character.isASCII else { break }
+                prefix.append(character)
+                continue
+            }
+            if "*?{".contains(character), !prefix.isEmpty { prefix.removeLast() }
+            break
+        }
+        return prefix.isEmpty ? nil : String(prefix)
+    }
+
+    private static func regexMatches(_ regex: NSRegularExpression, _ text: String) -> Bool {
+        regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
     }
 
     /// `replace_pattern`: the first match (every match with GLOBAL) replaced; `\1` … refer to groups.
     public func replace(in text: String, with template: String, global: Bool) -> String {
         let regex: NSRegularExpression
         switch kind {
-        case .regex(let compiled): regex = compiled
+        case .regex(let compiled, _), .literal(_, let compiled): regex = compiled
         case .prefix:
             guard let compiled = try? NSRegularExpression(pattern: pattern, options: caseless ? [.caseInsensitive] : []) else { return text }
             regex = compiled

@@ -51,11 +51,8 @@ public struct CompiledQueryRule: Sendable {
 
     init(_ definition: QueryRuleDefinition) throws {
         self.definition = definition
-        let modifiers = Set((definition.reModifiers ?? "").uppercased().split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        if let unknown = modifiers.subtracting(["CASELESS", "GLOBAL"]).first {
-            throw QueryRuleError.badRule(id: definition.ruleID, reason: "re_modifiers: unknown modifier '\(unknown)' (CASELESS, GLOBAL)")
-        }
+        // Unknown words are ignored, as ProxySQL does (configs written for it keep loading).
+        let modifiers = Set((definition.reModifiers ?? "").uppercased().split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init))
         let caseless = modifiers.contains("CASELESS")
         global = modifiers.contains("GLOBAL")
         func compile(_ pattern: String?, _ column: String) throws -> PatternMatcher? {

@@ -1,3 +1,4 @@
+import Foundation
 import SQLText
 import Testing
 @testable import QueryRouting
@@ -161,7 +162,8 @@ struct QueryProcessorTests {
         #expect(throws: QueryRuleError.badRule(id: 4, reason: "match_pattern '^SELECT (unclosed' is not a valid regular expression")) {
             try QueryRuleSet(rules: [rule(4) { $0.matchPattern = "^SELECT (unclosed" }], fastRouting: [])
         }
-        #expect(throws: QueryRuleError.self) { try QueryRuleSet(rules: [rule(5) { $0.reModifiers = "CASELESS,MULTILINE" }], fastRouting: []) }
+        #expect((try? QueryRuleSet(rules: [rule(5) { $0.reModifiers = "CASELESS MULTILINE" }], fastRouting: [])) != nil,
+                "unknown modifiers are ignored, as in ProxySQL")
         #expect(throws: QueryRuleError.self) { try QueryRuleSet(rules: [rule(6) { $0.digest = "0xnothex" }], fastRouting: []) }
     }
 
@@ -172,5 +174,46 @@ struct QueryProcessorTests {
             let regex = try PatternMatcher("^select(?:)", caseless: true)
             #expect(prefix.matches(query) == regex.matches(query), "\(query)")
         }
+    }
+}
+
+/// The byte matcher for literal patterns must agree with the regex on every text it judges.
+struct LiteralPatternTests {
+    static let patterns = ["^SELECT.*FOR UPDATE$", "^select", "FOR UPDATE", "^insert.*values", "sbtest1.*WHERE.*id",
+                           "^UPDATE sbtest1 SET$", "^$x", "a.*b.*c$", "^SELECT [0-9]+", "^SELECTS? 1", "^sel(ect)",
+                           "^select 1 fo*r", "^SELECT\\s"]
+    static let texts = ["SELECT 1 FOR UPDATE", "select c from t for update", "SELECT 1 FOR UPDATE ", "SELECT 1 FOR UPDATE\n",
+                        "select\n1 for update", "INSERT INTO t VALUES (1)", "insert into t", "SELECT * FROM sbtest1 WHERE id=1",
+                        "SELECT * FROM sbtest1 WHERE x", "UPDATE sbtest1 SET", "abc", "cab", "a b c", "", "é FOR UPDATE",
+                        "SELECT ſ FOR UPDATE", "xx select"]
+
+    @Test func agreesWithTheRegex() throws {
+        for pattern in Self.patterns {
+            for caseless in [true, false] {
+                let matcher = try PatternMatcher(pattern, caseless: caseless)
+                let regex = try NSRegularExpression(pattern: pattern, options: caseless ? [.caseInsensitive] : [])
+                for text in Self.texts {
+                    let expected = regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+                    #expect(matcher.matches(text) == expected, "\(pattern) caseless=\(caseless) on \(text.debugDescription)")
+                }
+            }
+        }
+    }
+
+    @Test func requiredPrefixes() {
+        #expect(PatternMatcher.requiredPrefix(of: "^UPDATE sbtest1 SET .* WHERE id = [0-9]+") == "UPDATE sbtest1 SET ")
+        #expect(PatternMatcher.requiredPrefix(of: "^SELECTS? 1") == "SELECT")
+        #expect(PatternMatcher.requiredPrefix(of: "^sel(ect)") == "sel")
+        #expect(PatternMatcher.requiredPrefix(of: "select") == nil)
+        #expect(PatternMatcher.requiredPrefix(of: "^(a|b)") == nil)
+    }
+
+    @Test func onlyLiteralShapesTakeTheFastPath() {
+        #expect(LiteralPattern("^SELECT.*FOR UPDATE$", caseless: true) != nil)
+        #expect(LiteralPattern("^select", caseless: true) != nil)
+        #expect(LiteralPattern("^SELECT (a|b)", caseless: true) == nil)
+        #expect(LiteralPattern("^SELECT.+x", caseless: true) == nil)
+        #expect(LiteralPattern("^SELECT \\d+", caseless: true) == nil)
+        #expect(LiteralPattern(".*", caseless: true) == nil)
     }
 }

@@ -292,7 +292,7 @@ def test_tutorial_split_through_the_cli(admin, sbtable):
 
 def test_reads_follow_rules_on_one_connection(admin, conns):
     """Outside of any state, each query of one client connection is routed on its own: reads spread over both
-    replicas, and a write-ish statement goes back to the primary in between."""
+    replicas, and a statement no rule matches goes to the primary (default_hostgroup) in between."""
     load(admin, dict(rule_id=1, match_pattern="^select", destination_hostgroup=READER, apply=1))
     c = conns()
     ids = server_ids(c, n=20)
@@ -324,6 +324,23 @@ def test_transaction_stays_on_the_writer_where_begin_ran(admin, conns, sbtable, 
     wait_replicated(table, 1)
     ids = server_ids(c, n=10)
     assert on_reader(ids), f"after COMMIT reads should follow the rules again: {ids}"
+
+
+def test_autocommit_off_transaction_stays_on_the_writer(admin, conns, sbtable):
+    """autocommit=0: the INSERT (default hostgroup, the primary) opens a transaction; the SELECTs that follow stay
+    on its connection until COMMIT; then they follow the rules again."""
+    table = sbtable()
+    load(admin, dict(rule_id=1, match_pattern="^select", destination_hostgroup=READER, apply=1))
+    c = conns()
+    c.autocommit(False)  # SET AUTOCOMMIT = 0
+    q(c, f"INSERT INTO {table} (id, k) VALUES (1, 1)")
+    for _ in range(5):
+        assert one(c, f"SELECT COUNT(*) FROM {table}") == 1, "the SELECT left the transaction's connection"
+        assert server_id(c) == PRIMARY_ID
+    c.commit()
+    wait_replicated(table, 1)
+    q(c, "SET autocommit = 1")
+    assert on_reader(server_ids(c, n=5))
 
 
 def test_transaction_begun_on_a_reader_stays_there(admin, conns):
@@ -360,6 +377,9 @@ def test_user_variable_keeps_the_session_on_its_connection(admin, conns):
     assert one(c, "SELECT @x + 1") == 6
     # Other sessions are not affected.
     assert on_reader(server_id(conns()))
+    # The statistics count `SELECT @x` where it ran.
+    rows = digests(admin, "digest_text = 'SELECT @x'")
+    assert [(r["hostgroup"], r["count_star"]) for r in rows] == [("10", "1")], rows
 
 
 def test_user_variable_assigned_in_a_select_keeps_the_session_on_its_replica(admin, conns):
@@ -438,8 +458,14 @@ def test_inactive_rules_are_not_loaded(admin, conns):
     assert server_id(c) == PRIMARY_ID
     assert on_reader(server_id(c, "select @@server_id, 'marker_active'"))
     assert rule_hits(admin) == {2: 1}
-    assert admin.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [("2",)], \
-        "runtime_mysql_query_rules lists the loaded (active) rules only, as ProxySQL's get_current_query_rules()"
+
+
+def test_runtime_query_rules_lists_only_the_loaded_rules(admin):
+    """runtime_mysql_query_rules is the rule set LOAD built from `WHERE active=1` (ProxySQL dumps it from the query
+    processor's loaded rules, get_current_query_rules()): an inactive rule is not in it."""
+    load(admin, dict(rule_id=1, active=0, match_pattern="^select", destination_hostgroup=READER, apply=1),
+         dict(rule_id=2, active=1, match_pattern="marker_active", destination_hostgroup=READER, apply=1))
+    assert admin.rows("SELECT rule_id, active FROM runtime_mysql_query_rules") == [("2", "1")]
 
 
 def test_username(admin, conns, other_user):
@@ -536,6 +562,12 @@ def test_re_modifiers_caseless_is_the_default_and_can_be_removed(admin, conns):
                      apply=1))
     assert server_id(c, "select @@server_id") == PRIMARY_ID, "without CASELESS the match is case-sensitive"
     assert on_reader(server_id(c, "SELECT @@SERVER_ID"))
+    # A plain anchored literal (matched without a regex engine) too.
+    load(admin, dict(rule_id=1, match_pattern="^SELECT", re_modifiers="", destination_hostgroup=READER, apply=1))
+    assert server_id(c, "select @@server_id") == PRIMARY_ID
+    assert on_reader(server_id(c, "SELECT @@server_id"))
+    load(admin, dict(rule_id=1, match_pattern="^SELECT", destination_hostgroup=READER, apply=1))
+    assert on_reader(server_id(c, "select @@server_id"))
     # Also for a regex that is not a plain anchored prefix.
     load(admin, dict(rule_id=1, match_pattern="SERVER_ID$", re_modifiers="", destination_hostgroup=READER, apply=1))
     assert server_id(c, "select @@server_id") == PRIMARY_ID
@@ -548,6 +580,14 @@ def test_replace_pattern_rewrites_the_query(admin, conns):
                      apply=1))
     assert q(c, "select 1 as marker_x") == [(2,)]
     assert q(c, "select 3 as marker_x") == [(3,)]
+    assert dict(explain(admin, "select 1 as marker_x"))["rewritten_query"] == "select 2 as marker_x"
+    # A pattern that is a plain anchored literal rewrites too.
+    load(admin, dict(rule_id=1, match_pattern="^select 1 as marker_z", replace_pattern="select 2 as marker_z",
+                     apply=1))
+    assert q(c, "select 1 as marker_z") == [(2,)]
+    # The statistics keep the digest of the query as the client sent it.
+    rows = digests(admin, "digest_text LIKE '%marker_z'")
+    assert [(r["digest_text"], r["count_star"]) for r in rows] == [("select ? as marker_z", "1")], rows
 
 
 def test_replace_pattern_backreferences(admin, conns):
@@ -569,6 +609,9 @@ def test_re_modifiers_global_replaces_every_match(admin, conns):
     load(admin, dict(rule_id=1, match_pattern="aaa", replace_pattern="bbb", re_modifiers="CASELESS,GLOBAL", apply=1))
     assert q(c, query) == [("bbb", "bbb")]
     assert q(c, "select 'AAA' as c1") == [("bbb",)], "CASELESS still applies with GLOBAL"
+    load(admin, dict(rule_id=1, match_pattern="aaa", replace_pattern="bbb", re_modifiers="global", apply=1))
+    assert q(c, "select 'aaa' as c1, 'AAA' as c2, 'aaa' as c3") == [("bbb", "AAA", "bbb")], \
+        "modifiers are read case-insensitively (ProxySQL: strncasecmp); without CASELESS 'AAA' stays"
 
 
 def test_rewritten_query_is_what_later_rules_match(admin, conns):
@@ -683,6 +726,19 @@ def test_fast_routing_is_skipped_after_an_apply_match(admin, conns):
     c = conns()
     assert server_id(c, "select @@server_id, 'marker_applied'") == PRIMARY_ID
     assert on_reader(server_id(c))
+
+
+def test_fast_routing_quirk_last_examined_rule_with_apply(admin, conns):
+    """Quirk kept from ProxySQL (query-processing.md §3): when no rule matched but the *last rule examined* has
+    apply=1, fast routing is skipped; with apply=0 on that rule it is used."""
+    load(admin, dict(rule_id=1, match_pattern="marker_nothing_matches", destination_hostgroup=WRITER, apply=1),
+         fast=[("app", SCHEMA, 0, READER)])
+    c = conns()
+    assert server_ids(c, n=3) == [PRIMARY_ID] * 3
+    assert dict(explain(admin, "select @@server_id"))["destination_hostgroup"] == "10 (default_hostgroup of app)"
+    admin.run("UPDATE mysql_query_rules SET apply = 0 WHERE rule_id = 1")
+    admin.run("LOAD MYSQL QUERY RULES TO RUNTIME")
+    assert on_reader(server_ids(c, n=3))
 
 
 def test_bad_regex_fails_the_load_naming_the_rule(admin, conns):

@@ -24,6 +24,11 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     /// backend is two rows there (frontend-only and backend-only), as in ProxySQL's authentication store.
     func renderedRows(of table: String) -> TableRows? {
         guard var content = tables[table] else { return nil }
+        if table == "mysql_query_rules", let active = content.columns.firstIndex(of: "active") {
+            // The runtime holds the loaded rules only: inactive ones were never loaded.
+            content.rows = content.rows.filter { $0[active] == 1.databaseValue }
+            return content
+        }
         guard table == MySQLUserRow.tableName,
               let frontend = content.columns.firstIndex(of: "frontend"),
               let backend = content.columns.firstIndex(of: "backend") else { return content }

@@ -74,6 +74,7 @@ public final class ProxyServer: Sendable {
         let futures = contexts.all.map { context in
             context.loop.submit { () -> ProxyStatistics in
                 let loop = context.value
+                loop.refreshSnapshot() // a loop without traffic since the last LOAD still counts for the old rules
                 var part = ProxyStatistics()
                 part.digests = loop.statistics.digests
                 if resetDigests { loop.statistics.digests = [:] }

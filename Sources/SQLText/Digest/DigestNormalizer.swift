@@ -7,6 +7,8 @@ struct DigestNormalizer {
     let options: DigestOptions
     private(set) var output: [UInt8] = []
     private(set) var firstComment: [UInt8]?
+    /// How many `?` were written (the grouping passes are skipped when there are too few).
+    private(set) var placeholders = 0
     private var pendingSpace = false
     /// Open `/*!…` comments whose `*/` is still to come (their content counts as SQL).
     private var executableDepth = 0
@@ -81,6 +83,7 @@ struct DigestNormalizer {
     private mutating func emit(_ byte: UInt8) {
         flushSpace()
         output.append(byte)
+        if byte == Self.question { placeholders += 1 }
     }
 
     private mutating func emit(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {

@@ -20,14 +20,18 @@ public struct QueryDigest: Sendable, Equatable {
         let input = UnsafeBufferPointer(rebasing: bytes[..<min(bytes.count, options.maxQueryLength)])
         var normalizer = DigestNormalizer(input: input, options: options)
         normalizer.run()
-        var text = DigestGrouping.collapseValues(normalizer.output, limit: options.groupingLimit)
-        if options.groupsGroupingLimit > 0 {
-            text = DigestGrouping.collapseGroups(text, limit: options.groupsGroupingLimit)
+        var text = normalizer.output
+        // The grouping passes only matter when there are enough `?` to make a long list.
+        if normalizer.placeholders >= options.groupingLimit + 2 {
+            text = DigestGrouping.collapseValues(text, limit: options.groupingLimit)
+            if options.groupsGroupingLimit > 0 {
+                text = DigestGrouping.collapseGroups(text, limit: options.groupsGroupingLimit)
+            }
         }
         if options.lowercase {
             for index in text.indices where text[index] >= 65 && text[index] <= 90 { text[index] += 32 }
         }
-        let hash = SpookyHash.hash64(text.prefix(options.maxDigestLength))
+        let hash = text.withUnsafeBytes { SpookyHash.hash64(raw: UnsafeRawBufferPointer(rebasing: $0.prefix(options.maxDigestLength))) }
         return QueryDigest(text: String(decoding: text, as: UTF8.self), hash: hash,
                            firstComment: normalizer.firstComment.map { String(decoding: $0, as: UTF8.self) })
     }

@@ -17,6 +17,13 @@ public enum SpookyHash {
         }
     }
 
+    /// `Hash64` over raw bytes, without copying them.
+    public static func hash64(raw: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+        var hash1 = seed, hash2 = seed
+        hash128(raw, &hash1, &hash2)
+        return hash1
+    }
+
     static func hash128(_ message: UnsafeRawBufferPointer, _ hash1: inout UInt64, _ hash2: inout UInt64) {
         guard message.count >= bufferSize else {
             short(message, &hash1, &hash2)
