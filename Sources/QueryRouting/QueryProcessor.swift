@@ -76,13 +76,13 @@ public enum QueryProcessor {
         var index = 0
         while index < rules.rules.count {
             let rule = rules.rules[index]
-            let definition = rule.definition
             lastExamined = rule
             if let reason = mismatch(rule, context, flag: flag, rewritten: decision.rewrittenQuery) {
-                trace?(RuleTrace(ruleID: definition.ruleID, flagIN: definition.flagIN, matched: false, note: reason))
+                trace?(RuleTrace(ruleID: rule.definition.ruleID, flagIN: rule.definition.flagIN, matched: false, note: reason))
                 index += 1
                 continue
             }
+            let definition = rule.definition
             decision.matchedRules.append(index)
             var flagChanged = false
             if !rule.weightedFlags.isEmpty {
@@ -125,22 +125,25 @@ public enum QueryProcessor {
     }
 
     /// Why `rule` does not match, or nil when it does.
+    /// (Reads `rule.definition` field by field: binding it to a local would copy every string of it.)
     static func mismatch(_ rule: CompiledQueryRule, _ context: QueryContext, flag: Int, rewritten: String?) -> String? {
-        let d = rule.definition
-        if d.flagIN != flag { return "flagIN \(d.flagIN) ≠ current flag \(flag)" }
-        if let user = d.username, !user.isEmpty, user != context.username { return "username" }
-        if let schema = d.schemaname, !schema.isEmpty, schema != context.schemaname { return "schemaname" }
-        if let pattern = d.clientAddr, !pattern.isEmpty, let address = context.clientAddress, !addressMatches(pattern, address) {
+        if rule.definition.flagIN != flag { return "flagIN \(rule.definition.flagIN) ≠ current flag \(flag)" }
+        if let user = rule.definition.username, !user.isEmpty, user != context.username { return "username" }
+        if let schema = rule.definition.schemaname, !schema.isEmpty, schema != context.schemaname { return "schemaname" }
+        if let pattern = rule.definition.clientAddr, !pattern.isEmpty, let address = context.clientAddress,
+           !addressMatches(pattern, address) {
             return "client_addr"
         }
-        if let address = d.proxyAddr, !address.isEmpty, let local = context.proxyAddress, address != local { return "proxy_addr" }
-        if let port = d.proxyPort, let local = context.proxyPort, port != local { return "proxy_port" }
+        if let address = rule.definition.proxyAddr, !address.isEmpty, let local = context.proxyAddress, address != local {
+            return "proxy_addr"
+        }
+        if let port = rule.definition.proxyPort, let local = context.proxyPort, port != local { return "proxy_port" }
         if let digest = rule.digest, let actual = context.digest, digest != actual.hash { return "digest" }
         if let matcher = rule.matchDigest, let actual = context.digest {
-            if matcher.matches(actual.text) == d.negateMatchPattern { return "match_digest" }
+            if matcher.matches(actual.text) == rule.negate { return "match_digest" }
         }
         if let matcher = rule.matchPattern {
-            if matcher.matches(rewritten ?? context.query) == d.negateMatchPattern { return "match_pattern" }
+            if matcher.matches(rewritten ?? context.query) == rule.negate { return "match_pattern" }
         }
         return nil
     }

@@ -39,13 +39,15 @@ struct FastRoutingKey: Hashable, Sendable {
     var flagIN: Int
 }
 
-/// A rule ready to evaluate: its definition plus compiled patterns and parsed digest.
-public struct CompiledQueryRule: Sendable {
+/// A rule ready to evaluate: its definition plus compiled patterns and parsed digest. A class, so that
+/// walking the rules does not copy (and retain) every field of every rule per query.
+public final class CompiledQueryRule: Sendable {
     public let definition: QueryRuleDefinition
     let matchDigest: PatternMatcher?
     let matchPattern: PatternMatcher?
     let digest: UInt64?
     let global: Bool
+    let negate: Bool
     /// `attributes.flagOUTs`: weighted flag choices.
     let weightedFlags: [(flag: Int, weight: Int)]
 
@@ -55,6 +57,7 @@ public struct CompiledQueryRule: Sendable {
         let modifiers = Set((definition.reModifiers ?? "").uppercased().split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init))
         let caseless = modifiers.contains("CASELESS")
         global = modifiers.contains("GLOBAL")
+        negate = definition.negateMatchPattern
         func compile(_ pattern: String?, _ column: String) throws -> PatternMatcher? {
             guard let pattern, !pattern.isEmpty else { return nil }
             do { return try PatternMatcher(pattern, caseless: caseless) } catch {

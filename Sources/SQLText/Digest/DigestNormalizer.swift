@@ -7,8 +7,9 @@ struct DigestNormalizer {
     let options: DigestOptions
     private(set) var output: [UInt8] = []
     private(set) var firstComment: [UInt8]?
-    /// How many `?` were written (the grouping passes are skipped when there are too few).
-    private(set) var placeholders = 0
+    /// The longest `?,?,…` run written (the grouping passes are skipped when it is short).
+    private(set) var longestValueRun = 0
+    private var valueRun = 0
     private var pendingSpace = false
     /// Open `/*!…` comments whose `*/` is still to come (their content counts as SQL).
     private var executableDepth = 0
@@ -83,7 +84,11 @@ struct DigestNormalizer {
     private mutating func emit(_ byte: UInt8) {
         flushSpace()
         output.append(byte)
-        if byte == Self.question { placeholders += 1 }
+        if byte == Self.question {
+            let count = output.count
+            valueRun = count >= 3 && output[count - 2] == UInt8(ascii: ",") && output[count - 3] == Self.question ? valueRun + 1 : 1
+            longestValueRun = max(longestValueRun, valueRun)
+        }
     }
 
     private mutating func emit(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {

@@ -22,7 +22,7 @@ public struct QueryDigest: Sendable, Equatable {
         normalizer.run()
         var text = normalizer.output
         // The grouping passes only matter when there are enough `?` to make a long list.
-        if normalizer.placeholders >= options.groupingLimit + 2 {
+        if normalizer.longestValueRun >= options.groupingLimit + 2 {
             text = DigestGrouping.collapseValues(text, limit: options.groupingLimit)
             if options.groupsGroupingLimit > 0 {
                 text = DigestGrouping.collapseGroups(text, limit: options.groupsGroupingLimit)
