@@ -29,3 +29,28 @@ extension LoopContext {
         }
     }
 }
+
+/// KILL QUERY for query timeouts.
+extension LoopContext {
+    /// Kills what `conn` is running, from another connection to the same server.
+    func killQuery(on conn: BackendConnection, user: ProxyUser?) {
+        guard let user else { return }
+        let request = Request(hostgroup: conn.server.hostgroup, user: user, clientCapabilities: conn.capabilities,
+                              collation: 33, schema: nil, endpoint: conn.server.endpoint)
+        let threadID = conn.threadID
+        acquire(request).flatMap { killer -> EventLoopFuture<BackendConnection> in
+            var payload = ByteBufferAllocator().buffer(capacity: 32)
+            payload.writeInteger(CommandCode.query.rawValue)
+            payload.writeString("KILL QUERY \(threadID)")
+            return killer.execute(payload, command: .query).map { _ in killer }.flatMapErrorThrowing { error in
+                killer.close()
+                throw error
+            }
+        }.whenComplete { [self] result in
+            switch result {
+            case .success(let killer): release(killer)
+            case .failure(let error): logger.warning("KILL QUERY failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

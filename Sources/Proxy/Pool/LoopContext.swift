@@ -56,6 +56,8 @@ final class LoopContext {
         var clientCapabilities: CapabilityFlags
         var collation: UInt8
         var schema: String?
+        /// A particular server of the hostgroup (KILL QUERY must reach the server running the query).
+        var endpoint: ServerEndpoint? = nil
     }
 
     /// A backend connection for `request`: an idle pooled one if the chosen server has one, else a new one.
@@ -71,7 +73,8 @@ final class LoopContext {
     private func attempt(_ request: Request, number: Int, started: NIODeadline, promise: EventLoopPromise<BackendConnection>) {
         let settings = snapshot.settings
         let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
-        let servers = snapshot.hostgroups[request.hostgroup] ?? []
+        var servers = snapshot.hostgroups[request.hostgroup] ?? []
+        if let endpoint = request.endpoint { servers = servers.filter { $0.endpoint == endpoint } }
         let chosen = ServerSelector.choose(from: servers, isUsable: { server in
             (self.openPerServer[server.endpoint] ?? 0) < self.share(of: server.maxConnections)
                 || !(self.idle[self.key(server, request)]?.isEmpty ?? true)

@@ -109,6 +109,11 @@ public struct ProxySettings: Sendable, Equatable {
     public var digestsTrackHostname = false
     /// The other `mysql-query_digests_*` variables.
     public var digestOptions = DigestOptions()
+    /// `mysql-default_query_timeout`.
+    public var defaultQueryTimeoutMs = ProxySettings.defaultQueryTimeoutDefault
+    public static let defaultQueryTimeoutDefault = 86_400_000
+    /// `mysql-query_processor_iterations`.
+    public var queryProcessorIterations = 0
     /// `mysql-mirror_max_concurrency`, across all loops.
     public var mirrorMaxConcurrency = 16
     /// `mysql-commands_stats`: per-command counters and latency histogram.

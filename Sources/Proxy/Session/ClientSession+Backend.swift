@@ -56,6 +56,7 @@ extension ClientSession: BackendResponseSink {
                 guard let build = command.build else {
                     running?.sent = true
                     conn.forward(command: command.payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
+                    armQueryTimeout(on: conn)
                     return
                 }
                 build(self, conn).whenComplete { [self] built in
@@ -64,6 +65,7 @@ extension ClientSession: BackendResponseSink {
                     case .success(let payload):
                         running?.sent = true
                         conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
+                        armQueryTimeout(on: conn)
                     case .failure(let error): commandFailed(error, sequenceID: 1)
                     }
                 }

@@ -14,6 +14,8 @@ extension ClientSession {
         queryInFlight = nil
         cacheCapture = nil
         commandStartedNanos = NIODeadline.now().uptimeNanoseconds
+        commandGeneration &+= 1
+        pendingTimeoutMs = 0
         // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
         if backend == nil, let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {

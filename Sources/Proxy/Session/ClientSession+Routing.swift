@@ -32,7 +32,7 @@ extension ClientSession {
                                    clientAddress: self.context?.remoteAddress?.ipAddress,
                                    proxyAddress: self.context?.localAddress?.ipAddress, proxyPort: self.context?.localAddress?.port,
                                    startFlag: nextQueryFlagIN ?? 0, digest: digest)
-        let decision = QueryProcessor.evaluate(rules, context)
+        let decision = QueryProcessor.evaluate(rules, context, iterations: snapshot.settings.queryProcessorIterations)
         for index in decision.matchedRules where index < loopContext.ruleHits.count { loopContext.ruleHits[index] += 1 }
         nextQueryFlagIN = decision.nextQueryFlagIN
         if let message = decision.errorMsg {
@@ -48,6 +48,7 @@ extension ClientSession {
         if !bound { hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup }
         if decision.multiplex == 0 { pinned = true } // keep this session on its connection from now on
         if let delay = decision.delay, delay > 0 { pendingDelayMs = delay }
+        if let timeout = decision.timeout, timeout > 0 { pendingTimeoutMs = timeout }
         if let mirror = decision.mirrorHostgroup {
             loopContext.mirror(decision.rewrittenQuery ?? text, hostgroup: mirror, user: user, schema: settings.schema,
                                capabilities: clientCapabilities, collation: collation)
@@ -138,5 +139,25 @@ extension ClientSession {
             localBackendPort: conn?.channel?.localAddress?.port, backendHost: conn?.server.endpoint.host,
             backendPort: conn?.server.endpoint.port, command: running == nil ? "Sleep" : "Query",
             timeMs: Int((now &- commandStartedNanos) / 1_000_000), info: info)
+    }
+}
+
+/// Query timeouts (a rule's `timeout`, `mysql-default_query_timeout`): a query still running when its
+/// time is up is killed on its server with KILL QUERY from another connection; the client then gets the
+/// server's "Query execution was interrupted" error, and its connection stays usable.
+extension ClientSession {
+    func armQueryTimeout(on conn: BackendConnection) {
+        let settings = loopContext.snapshot.settings
+        let timeout = pendingTimeoutMs > 0 ? pendingTimeoutMs : settings.defaultQueryTimeoutMs
+        pendingTimeoutMs = 0
+        // The default (a day) never fires in practice: no timer for it on every query.
+        guard timeout > 0, timeout < ProxySettings.defaultQueryTimeoutDefault else { return }
+        commandGeneration &+= 1
+        let generation = commandGeneration
+        loopContext.loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [weak self, weak conn] in
+            guard let self, let conn, self.commandGeneration == generation, self.running != nil, self.backend === conn else { return }
+            self.logger.info("query timeout: killing the query on its server", metadata: ["timeout_ms": "\(timeout)"])
+            self.loopContext.killQuery(on: conn, user: self.user)
+        }
     }
 }

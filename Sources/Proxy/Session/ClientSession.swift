@@ -50,6 +50,10 @@ final class ClientSession: ChannelInboundHandler {
     var cacheCapture: CacheCapture?
     /// Milliseconds to wait before the next backend command starts (a rule's `delay`).
     var pendingDelayMs = 0
+    /// A rule's `timeout` for the next backend command, in milliseconds (0: `mysql-default_query_timeout`).
+    var pendingTimeoutMs = 0
+    /// Counts commands, so that a timer can tell whether the command it was armed for still runs.
+    var commandGeneration: UInt64 = 0
     /// When the current command started (or the last one ended), for the processlist.
     var commandStartedNanos = NIODeadline.now().uptimeNanoseconds
     /// State lives on the attached connection (user variables, temporary tables, locks, cursors,
