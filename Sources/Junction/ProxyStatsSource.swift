@@ -13,9 +13,10 @@ final class ProxyStatsSource: StatsSource {
         self.store = store
     }
 
-    func collect(resetDigests: Bool) -> EventLoopFuture<[String: TableRows]> {
+    func collect(reset: StatsReset) -> EventLoopFuture<[String: TableRows]> {
         let snapshot = store.current
-        return server.collectStatistics(resetDigests: resetDigests).map { stats in
+        return server.collectStatistics(resetDigests: reset.contains(.digests), resetConnectionPool: reset.contains(.connectionPool),
+                                        resetErrors: reset.contains(.errors)).map { stats in
             let digests = StatsTables.digestRows(stats.digests)
             return [
                 "stats_mysql_query_digest": digests,

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SQLText
 
@@ -121,6 +122,44 @@ struct DigestTests {
             let again = bytes.withUnsafeBufferPointer { QueryDigest.compute(bytes: $0) }
             #expect(digest == again)
             #expect(!digest.text.hasPrefix(" ") && !digest.text.hasSuffix(" "))
+        }
+    }
+}
+
+/// Every kind of literal in every common position: hundreds of generated cases, each with the digest
+/// the template implies (the literal as `?`, spaces after commas gone), bare and wrapped in comments.
+struct DigestMatrixTests {
+    static let literals = ["1", "42", "3.14", "1e10", "2.5E-3", "0x1F", "'abc'", "\"abc\"", "'it''s'", "'a\\'b'", "''",
+                           "'日本語'", "12345678901234567890", "'2024-01-01 00:00:00'", "X'0A'"]
+    static let signed = ["-7", "+3.5", "- 1"]
+    static let templates = [
+        "SELECT * FROM t WHERE id = {}", "UPDATE t SET a = {} WHERE b = {}", "INSERT INTO t VALUES ({})",
+        "DELETE FROM t WHERE x > {}", "SELECT {} AS a", "CALL p({})", "SELECT * FROM t LIMIT {}",
+        "SELECT * FROM t WHERE a IN ({}, {})", "SELECT f({}) FROM t", "SET @x = {}", "SELECT * FROM t WHERE a BETWEEN {} AND {}",
+        "REPLACE INTO t (a, b) VALUES ({}, {})", "SELECT CONCAT(name, {}) FROM `db`.`t`",
+    ]
+
+    static var cases: [(String, String)] {
+        var all: [(String, String)] = []
+        for template in templates {
+            let expected = template.replacingOccurrences(of: "{}", with: "?").replacingOccurrences(of: ", ", with: ",")
+            var values = literals
+            if template.contains(" {}") && !template.contains("({}") && !template.contains(", {}") { values += signed }
+            for literal in values {
+                let query = template.replacingOccurrences(of: "{}", with: literal.hasPrefix("X'") ? "'x'" : literal)
+                all.append((query, expected))
+                all.append(("/* app=web */ " + query + " -- trailing", expected))
+                all.append(("  " + query + ";", expected))
+            }
+        }
+        return all
+    }
+
+    @Test func matrix() {
+        let cases = Self.cases
+        #expect(cases.count > 500)
+        for (query, expected) in cases {
+            #expect(QueryDigest.compute(query).text == expected, "\(query)")
         }
     }
 }

@@ -4,9 +4,18 @@ import NIOCore
 /// The running proxy's counters as `stats_*` table rows. Junction's app implements it over the proxy's
 /// event loops; the admin calls it before a statement that names a stats table.
 public protocol StatsSource: AnyObject {
-    /// The rows of every stats table the source knows, by table name. `resetDigests` empties the digest
-    /// statistics as they are read.
-    func collect(resetDigests: Bool) -> EventLoopFuture<[String: TableRows]>
+    /// The rows of every stats table the source knows, by table name; the counters named in `reset` are
+    /// emptied as they are read (`*_reset` tables).
+    func collect(reset: StatsReset) -> EventLoopFuture<[String: TableRows]>
+}
+
+/// Which cumulative counters a read also resets.
+public struct StatsReset: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let digests = StatsReset(rawValue: 1)
+    public static let connectionPool = StatsReset(rawValue: 2)
+    public static let errors = StatsReset(rawValue: 4)
 }
 
 extension AdminExecutor {
@@ -14,20 +23,22 @@ extension AdminExecutor {
     /// digest statistics reset (`*_reset`, SAVE MYSQL DIGEST TO DISK, TRUNCATE of the digest tables).
     public enum StatsNeed: Equatable {
         case none
-        case read
-        case readAndResetDigests
+        case read(reset: StatsReset)
     }
 
     /// Tables are named by plain substring, as ProxySQL does; SHOW forms that read them count too.
     public func statsNeed(for sql: String) -> StatsNeed {
         guard statsSource != nil else { return .none }
         let upper = AdminStatementText(sql).normalized
+        var reset: StatsReset = []
         if sql.contains("stats_mysql_query_digest_reset") || upper == "SAVE MYSQL DIGEST TO DISK"
             || (upper.hasPrefix("TRUNCATE") && upper.contains("STATS_MYSQL_QUERY_DIGEST")) {
-            return .readAndResetDigests
+            reset.insert(.digests)
         }
-        if sql.contains("stats_") || upper == "SHOW MYSQL STATUS" || upper.hasSuffix("PROCESSLIST") {
-            return .read
+        if sql.contains("stats_mysql_connection_pool_reset") { reset.insert(.connectionPool) }
+        if sql.contains("stats_mysql_errors_reset") { reset.insert(.errors) }
+        if !reset.isEmpty || sql.contains("stats_") || upper == "SHOW MYSQL STATUS" || upper.hasSuffix("PROCESSLIST") {
+            return .read(reset: reset)
         }
         return .none
     }

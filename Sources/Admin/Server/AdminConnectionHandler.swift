@@ -138,13 +138,12 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .query:
             let sql = payload.readString(length: payload.readableBytes) ?? ""
-            let need = executor.statsNeed(for: sql)
-            guard need != .none, let source = executor.statsSource else {
+            guard case .read(let reset) = executor.statsNeed(for: sql), let source = executor.statsSource else {
                 send(executor.execute(sql, session: session), sequenceID: sequenceID, context: context)
                 return
             }
             waitingForStats = true
-            source.collect(resetDigests: need == .readAndResetDigests).hop(to: context.eventLoop).whenComplete { [self] result in
+            source.collect(reset: reset).hop(to: context.eventLoop).whenComplete { [self] result in
                 if case .success(let tables) = result { executor.storeStats(tables) }
                 waitingForStats = false
                 guard !isClosed else { return }

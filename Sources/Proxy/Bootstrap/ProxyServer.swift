@@ -68,7 +68,8 @@ public final class ProxyServer: Sendable {
 
     /// Every loop's counters, merged. With `resetDigests` the loops' digest maps are emptied as they are read
     /// (`stats_mysql_query_digest_reset`, `SAVE MYSQL DIGEST TO DISK`).
-    public func collectStatistics(resetDigests: Bool = false) -> EventLoopFuture<ProxyStatistics> {
+    public func collectStatistics(resetDigests: Bool = false, resetConnectionPool: Bool = false,
+                                  resetErrors: Bool = false) -> EventLoopFuture<ProxyStatistics> {
         let store = self.store
         let current = store.current.queryRules.rules.map(\.definition.ruleID)
         let futures = contexts.all.map { context in
@@ -85,6 +86,8 @@ public final class ProxyServer: Sendable {
                 part.commands = loop.statistics.commands
                 part.servers = loop.statistics.servers
                 part.errors = loop.statistics.errors
+                if resetConnectionPool { loop.statistics.servers = [:] }
+                if resetErrors { loop.statistics.errors = [:] }
                 loop.describeConnections(into: &part)
                 return part
             }

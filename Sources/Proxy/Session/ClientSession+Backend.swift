@@ -11,6 +11,8 @@ struct RunningCommand {
     var command: ResponseTracker.Command
     var retriable: Bool
     var attempts = 0
+    /// A rule's `retries`, overriding `mysql-query_retries_on_failure`.
+    var retries: Int?
     /// The command went to a server. From then on a failure is reported, never retried: the server
     /// may have run it (a write would run twice) or killed it on purpose.
     var sent = false
@@ -27,6 +29,8 @@ extension ClientSession: BackendResponseSink {
     func runOnBackend(_ payload: ByteBuffer, command: ResponseTracker.Command, retriable: Bool = true,
                       build: RunningCommand.Build? = nil, after: RunningCommand.After? = nil) {
         running = RunningCommand(payload: payload, command: command, retriable: retriable, after: after, build: build)
+        running?.retries = pendingRetries
+        pendingRetries = nil
         phase = .running
         if pendingDelayMs > 0 {
             // A rule's `delay` (or `query_delay=` in the first comment): wait, without holding the loop.
@@ -76,7 +80,7 @@ extension ClientSession: BackendResponseSink {
     /// Ends the running command with an error: a dead connection is retried when that is safe.
     func commandFailed(_ error: any Error, sequenceID: UInt8) {
         if var command = running, isRetriable(error), command.retriable, !command.sent, !inTransaction, !pinned,
-           command.attempts < max(loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
+           command.attempts < max(command.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
             command.attempts += 1
             running = command
             logger.info("retrying a command on another backend connection", metadata: ["error": "\(error)"])

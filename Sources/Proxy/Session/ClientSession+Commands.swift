@@ -16,6 +16,7 @@ extension ClientSession {
         commandStartedNanos = NIODeadline.now().uptimeNanoseconds
         commandGeneration &+= 1
         pendingTimeoutMs = 0
+        pendingRetries = nil
         // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
         if backend == nil, let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {

@@ -49,6 +49,7 @@ extension ClientSession {
         if decision.multiplex == 0 { pinned = true } // keep this session on its connection from now on
         if let delay = decision.delay, delay > 0 { pendingDelayMs = delay }
         if let timeout = decision.timeout, timeout > 0 { pendingTimeoutMs = timeout }
+        pendingRetries = decision.retries
         if let mirror = decision.mirrorHostgroup {
             loopContext.mirror(decision.rewrittenQuery ?? text, hostgroup: mirror, user: user, schema: settings.schema,
                                capabilities: clientCapabilities, collation: collation)

@@ -52,6 +52,8 @@ final class ClientSession: ChannelInboundHandler {
     var pendingDelayMs = 0
     /// A rule's `timeout` for the next backend command, in milliseconds (0: `mysql-default_query_timeout`).
     var pendingTimeoutMs = 0
+    /// A rule's `retries` for the next backend command.
+    var pendingRetries: Int?
     /// Counts commands, so that a timer can tell whether the command it was armed for still runs.
     var commandGeneration: UInt64 = 0
     /// When the current command started (or the last one ended), for the processlist.
