@@ -24,7 +24,7 @@ func measure(_ name: String, seconds: Double = 0.5, _ body: () -> Void) -> Doubl
 
 @inline(never) func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
 
-let select150 = "SELECT c, pad, k FROM sbtest1 WHERE id BETWEEN 4711 AND 4811 AND k > 123456 AND c LIKE 'abc%' ORDER BY c LIMIT 10 /* app */"
+let select150 = "SELECT id, c, pad, k FROM sbtest1 WHERE id BETWEEN 4711 AND 4811 AND k > 123456 AND c LIKE 'abc%' AND pad <> 'x' ORDER BY c DESC LIMIT 10 /* app */"
 let insert4k = "INSERT INTO sbtest1 (id, k, c, pad) VALUES " + (0..<40).map { i in
     "(\(i), \(i * 37), '\(String(repeating: "x", count: 60))', '\(String(repeating: "y", count: 20))')"
 }.joined(separator: ",")
