@@ -30,6 +30,7 @@ final class ProxyStatsSource: StatsSource {
                 "stats_mysql_processlist": StatsTables.processRows(stats.processes),
                 "stats_mysql_errors": StatsTables.errorRows(stats.errors),
                 "stats_mysql_errors_reset": StatsTables.errorRows(stats.errors),
+                "stats_mysql_free_connections": StatsTables.freeConnectionRows(stats.freeConnections),
             ]
         }
     }
@@ -132,6 +133,18 @@ enum StatsTables {
              key.username.databaseValue, entry.clientAddress.databaseValue, key.schemaname.databaseValue,
              Int(key.errorCode).databaseValue, entry.count.databaseValue, entry.firstSeen.databaseValue,
              entry.lastSeen.databaseValue, entry.lastError.databaseValue]
+        })
+    }
+
+    static func freeConnectionRows(_ connections: [FreeConnectionInfo]) -> TableRows {
+        let columns = ["fd", "hostgroup", "srv_host", "srv_port", "user", "schema", "init_connect", "time_zone", "sql_mode",
+                       "autocommit", "idle_ms", "statistics", "mysql_info"]
+        return TableRows(columns: columns, rows: connections.map { c -> [DatabaseValue] in
+            var row: [DatabaseValue] = [Int(c.threadID).databaseValue, c.hostgroup.databaseValue, c.endpoint.host.databaseValue]
+            row += [c.endpoint.port.databaseValue, c.user.databaseValue, c.schema.databaseValue, DatabaseValue.null]
+            row += [c.timeZone.databaseValue, c.sqlMode.databaseValue, c.autocommit.databaseValue, c.idleMs.databaseValue]
+            row += [DatabaseValue.null, DatabaseValue.null]
+            return row
         })
     }
 

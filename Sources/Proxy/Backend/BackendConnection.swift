@@ -15,6 +15,8 @@ final class BackendConnection: ChannelInboundHandler {
     let createdAt: NIODeadline
     /// Session settings as they are on the server.
     var settings: SessionSettings
+    /// When it last went back to the pool (monotonic nanoseconds), for `stats_mysql_free_connections`.
+    var idleSince: UInt64 = 0
     /// Statements prepared on this connection, by SQL text.
     var preparedStatements: [String: PreparedOnBackend] = [:]
     /// The server's thread id (for KILL).

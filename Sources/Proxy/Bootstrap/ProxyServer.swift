@@ -108,6 +108,7 @@ public final class ProxyServer: Sendable {
             total.serverConnections.merge(part.serverConnections) { (used: $0.used + $1.used, free: $0.free + $1.free) }
             total.serverStatus.merge(part.serverStatus) { first, _ in first }
             total.processes += part.processes
+            total.freeConnections += part.freeConnections
             total.activeTransactions += part.activeTransactions
         }.map { (stats: ProxyStatistics) -> ProxyStatistics in
             var stats = stats

@@ -148,6 +148,7 @@ final class LoopContext {
             conn.close()
             return
         }
+        conn.idleSince = NIODeadline.now().uptimeNanoseconds
         list.append(conn)
         idle[conn.key] = list
     }
@@ -169,13 +170,18 @@ final class LoopContext {
                 stats.serverConnections[key] = stats.serverConnections[key] ?? (used: 0, free: 0)
             }
         }
+        let now = NIODeadline.now().uptimeNanoseconds
         for list in idle.values {
             for conn in list {
                 let key = ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint)
                 stats.serverConnections[key, default: (used: 0, free: 0)].free += 1
+                stats.freeConnections.append(FreeConnectionInfo(
+                    threadID: conn.threadID, hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint,
+                    user: conn.key.username, schema: conn.settings.schema,
+                    timeZone: conn.settings.settings["time_zone"]?.replay, sqlMode: conn.settings.settings["sql_mode"]?.replay,
+                    autocommit: conn.settings.autocommitOff ? "OFF" : "ON", idleMs: Int((now &- conn.idleSince) / 1_000_000)))
             }
         }
-        let now = NIODeadline.now().uptimeNanoseconds
         for weak in sessions.values {
             guard let session = weak.session else { continue }
             if let conn = session.backend {

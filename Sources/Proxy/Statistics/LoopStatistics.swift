@@ -162,6 +162,7 @@ public struct ProxyStatistics: Sendable {
     /// Server status by key, for the pool table.
     public var serverStatus: [ServerKey: String] = [:]
     public var processes: [ClientProcessInfo] = []
+    public var freeConnections: [FreeConnectionInfo] = []
     public var activeTransactions = 0
 
     public init() {}
@@ -183,4 +184,18 @@ public struct ClientProcessInfo: Sendable {
     public var command: String
     public var timeMs: Int
     public var info: String?
+}
+
+/// One idle pooled connection (`stats_mysql_free_connections`) with the session state it carries.
+public struct FreeConnectionInfo: Sendable {
+    /// The server's thread id of the connection (Junction has no file descriptor to show).
+    public var threadID: UInt32
+    public var hostgroup: Int
+    public var endpoint: ServerEndpoint
+    public var user: String
+    public var schema: String?
+    public var timeZone: String?
+    public var sqlMode: String?
+    public var autocommit: String
+    public var idleMs: Int
 }
