@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MySQLProtocol
 import NIOCore
@@ -178,7 +179,8 @@ final class LoopContext {
                 stats.freeConnections.append(FreeConnectionInfo(
                     threadID: conn.threadID, hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint,
                     user: conn.key.username, schema: conn.settings.schema,
-                    timeZone: conn.settings.settings["time_zone"]?.replay, sqlMode: conn.settings.settings["sql_mode"]?.replay,
+                    timeZone: Self.value(conn.settings.settings["time_zone"]?.replay),
+                    sqlMode: Self.value(conn.settings.settings["sql_mode"]?.replay),
                     autocommit: conn.settings.autocommitOff ? "OFF" : "ON", idleMs: Int((now &- conn.idleSince) / 1_000_000)))
             }
         }
@@ -191,6 +193,14 @@ final class LoopContext {
             if session.inTransaction { stats.activeTransactions += 1 }
             stats.processes.append(session.processInfo(threadID: index, now: now))
         }
+    }
+
+    /// `time_zone='+05:00'` → `+05:00`.
+    static func value(_ replay: String?) -> String? {
+        guard let replay, let equals = replay.firstIndex(of: "=") else { return replay }
+        let value = replay[replay.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        guard value.count >= 2, let first = value.first, first == "'" || first == "\"", value.last == first else { return value }
+        return String(value.dropFirst().dropLast())
     }
 
     /// Idle connections in this loop's pool, per server (for stats and tests).
