@@ -81,6 +81,20 @@ public enum AdminReference {
         | `PROXYSQL READONLY`, `PROXYSQL READWRITE` | admin SQL read-only / writable |
         | `PROXYSQL FLUSH LOGS`, `PROXYSQL FLUSH CONFIGDB`, `PROXYSQL FLUSH MYSQL CLIENT HOSTS` | accepted |
 
+        ## Statistics
+
+        The `stats_*` tables are filled from the running proxy when a statement names them (each event loop
+        keeps its own counters; the admin merges them): `stats_mysql_query_digest` (normalised queries per
+        hostgroup, schema and user, with counts, times and rows; hostgroup -1 for queries Junction answered
+        itself: cache hits, `error_msg`/`OK_msg` rules, `select @@version_comment`), `stats_mysql_query_rules`
+        (hits since the last LOAD), `stats_mysql_commands_counters`, `stats_mysql_connection_pool`,
+        `stats_mysql_processlist` (`SHOW [FULL] PROCESSLIST`), `stats_mysql_users`, `stats_mysql_errors`,
+        `stats_mysql_free_connections`, and `stats_mysql_global` (`SHOW MYSQL STATUS`). The `*_reset`
+        variants return the same rows and then reset the cumulative counters; `TRUNCATE
+        stats_mysql_query_digest` and `SAVE MYSQL DIGEST TO DISK` (into
+        `stats_history.history_mysql_query_digest`) empty the digest statistics. In
+        `stats_mysql_free_connections`, `fd` is the server's thread id of the connection.
+
         `runtime_checksums_values` shows, per synchronised module, how many times it was loaded
         (`version`), when (`epoch`) and a checksum of the loaded content.
 
@@ -94,8 +108,8 @@ public enum AdminReference {
         ## Variables
 
         Values are checked when set (`SET`) and again at LOAD … TO RUNTIME. "restart" marks the variables
-        read only at start. Variables of features Junction does not have yet (monitor, cluster, query cache,
-        mirroring) are stored, checked and saved, and take effect when the feature lands.
+        read only at start. Variables of features Junction does not have yet (monitor, cluster, events log)
+        are stored, checked and saved, and take effect when the feature lands.
 
         | variable | default | |
         |---|---|---|
