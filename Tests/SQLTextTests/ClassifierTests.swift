@@ -8,7 +8,7 @@ import Testing
         ("commit", .commit), ("ROLLBACK", .rollback), ("ROLLBACK TO SAVEPOINT a", .other), ("SET NAMES utf8", .set),
         ("USE `db`", .use), ("LOCK TABLES t WRITE", .lockTables), ("UNLOCK TABLES", .unlockTables),
         ("FLUSH TABLES WITH READ LOCK", .flushTablesWithReadLock), ("CREATE TEMPORARY TABLE t (a int)", .createTemporaryTable),
-        ("create table t (a int)", .other), ("PREPARE s FROM 'select 1'", .sqlPrepare),
+        ("create table t (a int)", .ddl), ("PREPARE s FROM 'select 1'", .sqlPrepare),
         ("LOAD DATA LOCAL INFILE 'x' INTO TABLE t", .loadDataLocal), ("LOAD DATA INFILE 'x' INTO TABLE t", .other),
         ("", .other), ("-- only a comment\n", .other),
     ])
@@ -53,5 +53,24 @@ import Testing
             _ = StatementClassifier.classify(TokenizedStatement(bytes))
             _ = SetStatementParser.parse(TokenizedStatement(bytes))
         }
+    }
+}
+
+struct LockingReadAndDDLTests {
+    @Test(arguments: [
+        ("SELECT * FROM t WHERE id = 1 FOR UPDATE", true), ("select * from t for share", true),
+        ("SELECT * FROM t FOR UPDATE NOWAIT", true), ("SELECT * FROM t FOR UPDATE SKIP LOCKED", true),
+        ("SELECT * FROM t LOCK IN SHARE MODE", true), ("SELECT 'for update' FROM t", false),
+        ("SELECT * FROM t", false), ("SELECT * FROM updates_for t", false),
+    ])
+    func lockingReads(sql: String, locking: Bool) {
+        #expect(StatementClassifier.classify(sql).isLockingRead == locking, "\(sql)")
+    }
+
+    @Test(arguments: ["CREATE TABLE t (a int)", "ALTER TABLE t ADD b int", "DROP TABLE t", "TRUNCATE TABLE t",
+                      "RENAME TABLE a TO b", "CREATE INDEX i ON t (a)"])
+    func ddl(sql: String) {
+        #expect(StatementClassifier.classify(sql).kind == .ddl)
+        #expect(StatementClassifier.classify("CREATE TEMPORARY TABLE t (a int)").kind == .createTemporaryTable)
     }
 }

@@ -21,6 +21,11 @@ extension AdminExecutor {
         row("schema", schemaname)
         row("digest", digest?.hexString ?? "(mysql-query_digests=false)")
         row("digest_text", digest?.text)
+        let traits = StatementClassifier.classify(query)
+        var kind = "\(traits.kind)"
+        if traits.isLockingRead { kind += ", locking read" }
+        if traits.pinsConnection { kind += ", keeps the session on its connection afterwards (session state)" }
+        row("statement", kind)
         var traces: [RuleTrace] = []
         let context = QueryContext(query: query, username: username, schemaname: schemaname, digest: digest)
         let decision = QueryProcessor.evaluate(rules, context, iterations: Int(runtime.variables["mysql-query_processor_iterations"] ?? "0") ?? 0,

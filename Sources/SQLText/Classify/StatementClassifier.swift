@@ -12,6 +12,7 @@ public enum StatementClassifier {
         if traits.kind == .use, tokens.count >= 2 {
             traits.useSchema = statement.identifier(tokens[1])
         }
+        if traits.kind == .select { traits.isLockingRead = isLockingRead(statement) }
         var sawSemicolon = false
         var startsStatement = false
         for (i, token) in tokens.enumerated() {
@@ -47,6 +48,22 @@ public enum StatementClassifier {
         return traits
     }
 
+    /// Ends in FOR UPDATE / FOR SHARE (maybe with NOWAIT, SKIP LOCKED, OF t) or LOCK IN SHARE MODE.
+    private static func isLockingRead(_ s: TokenizedStatement) -> Bool {
+        let count = s.tokens.count
+        for index in stride(from: count - 1, through: max(0, count - 8), by: -1) {
+            switch s.keyword(index) {
+            case "FOR":
+                if s.keyword(index + 1) == "UPDATE" || s.keyword(index + 1) == "SHARE" { return true }
+            case "LOCK":
+                if s.keyword(index + 1) == "IN", s.keyword(index + 2) == "SHARE", s.keyword(index + 3) == "MODE" { return true }
+            default:
+                continue
+            }
+        }
+        return false
+    }
+
     private static func kind(of s: TokenizedStatement) -> StatementTraits.Kind {
         guard let first = s.keyword(0) else {
             // `(SELECT …)` and the like.
@@ -80,7 +97,8 @@ public enum StatementClassifier {
         case "CREATE":
             if s.keyword(1) == "TEMPORARY" { return .createTemporaryTable }
             if s.keyword(1) == "OR", s.keyword(2) == "REPLACE", s.keyword(3) == "TEMPORARY" { return .createTemporaryTable }
-            return .other
+            return .ddl
+        case "ALTER", "DROP", "TRUNCATE", "RENAME": return .ddl
         case "PREPARE", "EXECUTE", "DEALLOCATE": return .sqlPrepare
         default: return .other
         }

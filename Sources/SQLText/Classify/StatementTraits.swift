@@ -6,6 +6,8 @@ public struct StatementTraits: Equatable, Sendable {
         case begin, commit, rollback, savepoint
         case lockTables, unlockTables, flushTablesWithReadLock
         case createTemporaryTable
+        /// CREATE / ALTER / DROP / TRUNCATE / RENAME (other than CREATE TEMPORARY TABLE).
+        case ddl
         /// `PREPARE`, `EXECUTE`, `DEALLOCATE PREPARE` (SQL-level prepared statements).
         case sqlPrepare
         /// `LOAD DATA LOCAL INFILE`: the server will ask the client for a file.
@@ -27,6 +29,8 @@ public struct StatementTraits: Equatable, Sendable {
     /// A later statement of a multi-statement text changes session state (SET, USE, LOCK, PREPARE,
     /// CREATE TEMPORARY): Junction cannot track it, so the connection stays with the session.
     public var laterStatementChangesSession = false
+    /// `SELECT … FOR UPDATE`, `… FOR SHARE`, `… LOCK IN SHARE MODE`: a read that takes row locks.
+    public var isLockingRead = false
     /// For `USE db`: the schema.
     public var useSchema: String?
 
