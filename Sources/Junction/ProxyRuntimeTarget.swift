@@ -84,6 +84,7 @@ enum RuntimeBuilder {
         s.mirrorMaxConcurrency = Int(v["mysql-mirror_max_concurrency"] ?? "") ?? 16
         s.defaultQueryTimeoutMs = Int(v["mysql-default_query_timeout"] ?? "") ?? ProxySettings.defaultQueryTimeoutDefault
         s.queryProcessorIterations = Int(v["mysql-query_processor_iterations"] ?? "") ?? 0
+        s.queryCacheSoftTTLPercent = Int(v["mysql-query_cache_soft_ttl_pct"] ?? "") ?? 0
         s.queryCacheStoresEmptyResult = v["mysql-query_cache_stores_empty_result"] != "false"
         s.queryCacheHandleWarnings = v["mysql-query_cache_handle_warnings"] == "1"
         s.thresholdResultsetSize = Int(v["mysql-threshold_resultset_size"] ?? "") ?? 4_194_304

@@ -60,6 +60,16 @@ struct QueryCacheTests {
         #expect(cache.counters.entries == 2, "an entry larger than the cache is not stored")
     }
 
+    @Test func softTTLSendsOneClientToRefresh() {
+        let cache = QueryCache(shardCount: 1)
+        cache.store(key, packets: packets(10), ttlMs: 1000, now: 0)
+        #expect(cache.lookup(key, ttlMs: 1000, now: 400 * ms, softTTLPercent: 50) != nil)
+        #expect(cache.lookup(key, ttlMs: 1000, now: 600 * ms, softTTLPercent: 50) == nil, "the first after 50% refreshes")
+        #expect(cache.lookup(key, ttlMs: 1000, now: 700 * ms, softTTLPercent: 50) != nil, "the others keep the entry")
+        cache.store(key, packets: packets(12), ttlMs: 1000, now: 800 * ms)
+        #expect(cache.lookup(key, ttlMs: 1000, now: 900 * ms, softTTLPercent: 50)?.readableBytes == 12)
+    }
+
     @Test func flushEmptiesEverything() {
         let cache = QueryCache()
         cache.store(key, packets: packets(10), ttlMs: 1000, now: 0)

@@ -20,6 +20,8 @@ public final class QueryCache: Sendable {
         var createdNanos: UInt64
         var expiresNanos: UInt64
         var lastAccessNanos: UInt64
+        /// A client already went to the backend to refresh it after its soft TTL.
+        var refreshing = false
     }
 
     /// Counters for `stats_mysql_global` (`Query_Cache_*`).
@@ -57,7 +59,9 @@ public final class QueryCache: Sendable {
     }
 
     /// The stored packets if an entry is younger than its own TTL and than `ttlMs` of the asking rule.
-    func lookup(_ key: Key, ttlMs: Int, now: UInt64) -> ByteBuffer? {
+    /// With `softTTLPercent` p (1…99), the first lookup after p% of the entry's TTL is a miss (that
+    /// client refreshes the entry) while the others keep getting it (`mysql-query_cache_soft_ttl_pct`).
+    func lookup(_ key: Key, ttlMs: Int, now: UInt64, softTTLPercent: Int = 0) -> ByteBuffer? {
         shard(for: key).withLockedValue { shard in
             shard.counters.gets += 1
             guard var entry = shard.entries[key] else { return nil }
@@ -66,6 +70,12 @@ public final class QueryCache: Sendable {
                 return nil
             }
             entry.lastAccessNanos = now
+            if softTTLPercent > 0, softTTLPercent < 100, !entry.refreshing,
+               now >= entry.createdNanos &+ (entry.expiresNanos &- entry.createdNanos) / 100 * UInt64(softTTLPercent) {
+                entry.refreshing = true
+                shard.entries[key] = entry
+                return nil
+            }
             shard.entries[key] = entry
             shard.counters.getsOK += 1
             shard.counters.bytesOut += entry.packets.readableBytes

@@ -118,6 +118,8 @@ public struct ProxySettings: Sendable, Equatable {
     public var mirrorMaxConcurrency = 16
     /// `mysql-commands_stats`: per-command counters and latency histogram.
     public var commandsStats = true
+    /// `mysql-query_cache_soft_ttl_pct`.
+    public var queryCacheSoftTTLPercent = 0
     /// `mysql-query_cache_stores_empty_result`.
     public var queryCacheStoresEmptyResult = true
     /// `mysql-query_cache_handle_warnings`: results with warnings may be cached.

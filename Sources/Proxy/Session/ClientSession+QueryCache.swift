@@ -20,7 +20,7 @@ extension ClientSession {
         let key = QueryCache.Key(username: user.username, schema: self.settings.schema ?? settings.defaultSchema, query: query,
                                  deprecateEOF: deprecateEOF)
         let now = NIODeadline.now().uptimeNanoseconds
-        if let packets = loopContext.store.queryCache.lookup(key, ttlMs: ttl, now: now) {
+        if let packets = loopContext.store.queryCache.lookup(key, ttlMs: ttl, now: now, softTTLPercent: settings.queryCacheSoftTTLPercent) {
             context?.writeAndFlush(wrapOutboundOut(packets), promise: nil)
             recordAnsweredLocally()
             return true

@@ -50,9 +50,18 @@ extension ClientSession {
         if let delay = decision.delay, delay > 0 { pendingDelayMs = delay }
         if let timeout = decision.timeout, timeout > 0 { pendingTimeoutMs = timeout }
         pendingRetries = decision.retries
-        if let mirror = decision.mirrorHostgroup {
-            loopContext.mirror(decision.rewrittenQuery ?? text, hostgroup: mirror, user: user, schema: settings.schema,
-                               capabilities: clientCapabilities, collation: collation)
+        if decision.mirrorHostgroup != nil || decision.mirrorFlagOUT != nil {
+            // The mirror's own evaluation starts at mirror_flagOUT; mirror_hostgroup, when set, wins.
+            var target = decision.mirrorHostgroup
+            if target == nil, let flag = decision.mirrorFlagOUT {
+                var mirrorContext = context
+                mirrorContext.startFlag = flag
+                target = QueryProcessor.evaluate(rules, mirrorContext).destinationHostgroup ?? user.defaultHostgroup
+            }
+            if let target {
+                loopContext.mirror(decision.rewrittenQuery ?? text, hostgroup: target, user: user, schema: settings.schema,
+                                   capabilities: clientCapabilities, collation: collation)
+            }
         }
         if answerFromCache(decision, query: decision.rewrittenQuery ?? text) { return .answered }
         guard let rewritten = decision.rewrittenQuery else { return .run(rewritten: nil) }
