@@ -24,6 +24,7 @@ final class ProxyRuntimeTarget: RuntimeTarget {
             store.publish(RuntimeBuilder.snapshot(servers: runtime.mysqlServers, users: runtime.mysqlUsers, variables: variables,
                                                   queryRules: rules))
             queryRules = rules
+            if module == .mysqlServers { store.serversLoaded() }
         default:
             break
         }
@@ -83,6 +84,7 @@ enum RuntimeBuilder {
         s.commandsStats = v["mysql-commands_stats"] != "false"
         s.mirrorMaxConcurrency = Int(v["mysql-mirror_max_concurrency"] ?? "") ?? 16
         s.defaultQueryTimeoutMs = Int(v["mysql-default_query_timeout"] ?? "") ?? ProxySettings.defaultQueryTimeoutDefault
+        s.longQueryTimeMs = Int(v["mysql-long_query_time"] ?? "") ?? 1000
         s.queryProcessorIterations = Int(v["mysql-query_processor_iterations"] ?? "") ?? 0
         s.queryCacheSoftTTLPercent = Int(v["mysql-query_cache_soft_ttl_pct"] ?? "") ?? 0
         s.queryCacheStoresEmptyResult = v["mysql-query_cache_stores_empty_result"] != "false"

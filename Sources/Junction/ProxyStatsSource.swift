@@ -64,6 +64,12 @@ enum StatsTables {
             ("Server_Connections_free", String(stats.backendConnectionsFree)),
             ("Digest_entries", String(stats.digests.count)),
             ("Query_Processor_rules", String(stats.ruleIDs.count)),
+            ("Slow_queries", String(stats.slowQueries)),
+            ("ConnPool_get_conn_immediate", String(stats.getConnImmediate)),
+            ("ConnPool_get_conn_success", String(stats.getConnSuccess)),
+            ("ConnPool_get_conn_failure", String(stats.getConnFailure)),
+            ("Servers_table_version", String(stats.serversTableVersion)),
+            ("mysql_backend_buffers_bytes", "0"),
             ("Query_Cache_Memory_bytes", String(cache.memoryBytes)),
             ("Query_Cache_count_GET", String(cache.gets)),
             ("Query_Cache_count_GET_OK", String(cache.getsOK)),
@@ -106,7 +112,8 @@ enum StatsTables {
             return [key.hostgroup.databaseValue, key.endpoint.host.databaseValue, key.endpoint.port.databaseValue,
                     status.databaseValue, now.used.databaseValue, now.free.databaseValue, counters.connectionsOK.databaseValue,
                     counters.connectionsFailed.databaseValue, max(counters.maxUsed, now.used).databaseValue,
-                    counters.queries.databaseValue, 0.databaseValue, 0.databaseValue, 0.databaseValue, 0.databaseValue]
+                    counters.queries.databaseValue, 0.databaseValue, counters.bytesSent.databaseValue,
+                    counters.bytesReceived.databaseValue, 0.databaseValue]
         })
     }
 

@@ -86,6 +86,10 @@ public final class ProxyServer: Sendable {
                 part.commands = loop.statistics.commands
                 part.servers = loop.statistics.servers
                 part.errors = loop.statistics.errors
+                part.slowQueries = loop.statistics.slowQueries
+                part.getConnImmediate = loop.statistics.getConnImmediate
+                part.getConnSuccess = loop.statistics.getConnSuccess + loop.statistics.getConnImmediate
+                part.getConnFailure = loop.statistics.getConnFailure
                 if resetConnectionPool { loop.statistics.servers = [:] }
                 if resetErrors { loop.statistics.errors = [:] }
                 loop.describeConnections(into: &part)
@@ -110,11 +114,16 @@ public final class ProxyServer: Sendable {
             total.processes += part.processes
             total.freeConnections += part.freeConnections
             total.activeTransactions += part.activeTransactions
+            total.slowQueries += part.slowQueries
+            total.getConnImmediate += part.getConnImmediate
+            total.getConnSuccess += part.getConnSuccess
+            total.getConnFailure += part.getConnFailure
         }.map { (stats: ProxyStatistics) -> ProxyStatistics in
             var stats = stats
             stats.ruleIDs = current
             if stats.ruleHits.count != current.count { stats.ruleHits = Array(repeating: 0, count: current.count) }
             stats.clientConnectionsConnected = store.openClientConnections
+            stats.serversTableVersion = store.serversTableVersion
             stats.connectionsPerUser = store.connectionsPerUser.withLockedValue { $0 }
             return stats
         }

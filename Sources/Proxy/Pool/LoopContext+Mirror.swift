@@ -23,7 +23,10 @@ extension LoopContext {
         }.whenComplete { [self] result in
             mirrorsInFlight -= 1
             switch result {
-            case .success(let conn): release(conn)
+            case .success(let conn):
+                statistics.servers[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: ServerCounters()]
+                    .queries += 1
+                release(conn)
             case .failure: mirrorsFailed += 1
             }
         }

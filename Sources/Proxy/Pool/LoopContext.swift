@@ -15,6 +15,9 @@ final class LoopContext {
     private var generation: UInt64
     private var idle: [PoolKey: [BackendConnection]] = [:]
     private var openPerServer: [ServerEndpoint: Int] = [:]
+    /// Open and idle connections per server of a hostgroup (for the pool statistics).
+    private var openByServer: [ServerKey: Int] = [:]
+    private var idleByServer: [ServerKey: Int] = [:]
     var questions = 0
     /// Hits per rule of `snapshot.queryRules` (same order), since that rule set was loaded.
     var ruleHits: [Int] = []
@@ -87,13 +90,18 @@ final class LoopContext {
                 }
                 return
             }
+            statistics.getConnFailure += 1
             promise.fail(ProxyError.noBackend(hostgroup: request.hostgroup, elapsedMs: elapsedMs))
             return
         }
         let key = key(server, request)
+        let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
         while var list = idle[key], let conn = list.popLast() {
             idle[key] = list
+            idleByServer[serverKey, default: 1] -= 1
             if conn.isIdle && !isTooOld(conn) {
+                statistics.getConnImmediate += 1
+                noteInUse(serverKey)
                 promise.succeed(conn)
                 return
             }
@@ -107,9 +115,14 @@ final class LoopContext {
             .whenComplete { result in
                 switch result {
                 case .success(let conn):
-                    conn.channel?.closeFuture.whenComplete { _ in self.openPerServer[server.endpoint, default: 1] -= 1 }
-                    self.statistics.servers[ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint), default: ServerCounters()]
-                        .connectionsOK += 1
+                    self.openByServer[serverKey, default: 0] += 1
+                    conn.channel?.closeFuture.whenComplete { _ in
+                        self.openPerServer[server.endpoint, default: 1] -= 1
+                        self.openByServer[serverKey, default: 1] -= 1
+                    }
+                    self.statistics.servers[serverKey, default: ServerCounters()].connectionsOK += 1
+                    self.statistics.getConnSuccess += 1
+                    self.noteInUse(serverKey)
                     promise.succeed(conn)
                 case .failure(let error):
                     self.openPerServer[server.endpoint, default: 1] -= 1
@@ -130,6 +143,7 @@ final class LoopContext {
                             self.attempt(request, number: number + 1, started: started, promise: promise)
                         }
                     } else {
+                        self.statistics.getConnFailure += 1
                         promise.fail(ProxyError.noBackend(hostgroup: request.hostgroup, elapsedMs: elapsed))
                     }
                 }
@@ -152,6 +166,7 @@ final class LoopContext {
         conn.idleSince = NIODeadline.now().uptimeNanoseconds
         list.append(conn)
         idle[conn.key] = list
+        idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 0] += 1
     }
 
     func register(_ session: ClientSession) {
@@ -210,6 +225,13 @@ final class LoopContext {
     func closeIdle() {
         for list in idle.values { for conn in list { conn.close() } }
         idle = [:]
+        idleByServer = [:]
+    }
+
+    /// Keeps `MaxConnUsed`: the most connections to a server in use at once (open minus idle).
+    private func noteInUse(_ key: ServerKey) {
+        let inUse = (openByServer[key] ?? 0) - (idleByServer[key] ?? 0)
+        if inUse > statistics.servers[key]?.maxUsed ?? 0 { statistics.servers[key, default: ServerCounters()].maxUsed = inUse }
     }
 
     private func key(_ server: BackendServer, _ request: Request) -> PoolKey {

@@ -22,6 +22,15 @@ public final class ProxyConfigStore: Sendable {
         box = NIOLockedValueBox(initial)
     }
 
+    private let serversVersion = Atomic<Int>(0)
+
+    /// `Servers_table_version`: how many times the servers were loaded to runtime.
+    public var serversTableVersion: Int { serversVersion.load(ordering: .relaxed) }
+
+    public func serversLoaded() {
+        serversVersion.add(1, ordering: .relaxed)
+    }
+
     public func publish(_ snapshot: ProxySnapshot) {
         box.withLockedValue { $0 = snapshot }
         generationCounter.add(1, ordering: .releasing)

@@ -112,6 +112,8 @@ public struct ProxySettings: Sendable, Equatable {
     /// `mysql-default_query_timeout`.
     public var defaultQueryTimeoutMs = ProxySettings.defaultQueryTimeoutDefault
     public static let defaultQueryTimeoutDefault = 86_400_000
+    /// `mysql-long_query_time`: slower queries count in Slow_queries.
+    public var longQueryTimeMs = 1000
     /// `mysql-query_processor_iterations`.
     public var queryProcessorIterations = 0
     /// `mysql-mirror_max_concurrency`, across all loops.

@@ -31,6 +31,8 @@ extension ClientSession: BackendResponseSink {
         running = RunningCommand(payload: payload, command: command, retriable: retriable, after: after, build: build)
         running?.retries = pendingRetries
         pendingRetries = nil
+        requestBytes = payload.readableBytes
+        responseBytes = 0
         phase = .running
         if pendingDelayMs > 0 {
             // A rule's `delay` (or `query_delay=` in the first comment): wait, without holding the loop.
@@ -224,6 +226,7 @@ extension ClientSession: BackendResponseSink {
     // MARK: - BackendResponseSink
 
     func backendForward(_ bytes: ByteBuffer) {
+        responseBytes &+= bytes.readableBytes
         if cacheCapture != nil { captureForCache(bytes) }
         write(bytes)
     }

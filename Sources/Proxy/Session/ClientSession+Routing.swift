@@ -111,6 +111,8 @@ extension ClientSession {
         if let connection {
             let serverKey = ServerKey(hostgroup: hostgroup, endpoint: connection.server.endpoint)
             loopContext.statistics.servers[serverKey, default: ServerCounters()].queries += 1
+            loopContext.statistics.servers[serverKey]!.bytesSent += requestBytes
+            loopContext.statistics.servers[serverKey]!.bytesReceived += responseBytes
             if let error, let user {
                 loopContext.statistics.recordError(
                     ErrorKey(hostgroup: hostgroup, endpoint: connection.server.endpoint, username: user.username,
@@ -125,6 +127,7 @@ extension ClientSession {
                             clientAddress: settings.digestsTrackHostname ? (context?.remoteAddress?.ipAddress ?? "") : "",
                             digest: query.digest.hash)
         let elapsed = (NIODeadline.now().uptimeNanoseconds &- query.startNanos) / 1000
+        if elapsed > UInt64(settings.longQueryTimeMs) * 1000 { loopContext.statistics.slowQueries += 1 }
         loopContext.statistics.recordQuery(key, text: query.digest.text, time: elapsed, epoch: ProcessUptime.epochSeconds,
                                            rowsAffected: rowsAffected, rowsSent: UInt64(rowsSent))
         if settings.commandsStats { loopContext.statistics.recordCommand(CommandType.of(query.digest.text), time: elapsed) }

@@ -54,6 +54,9 @@ final class ClientSession: ChannelInboundHandler {
     var pendingTimeoutMs = 0
     /// A rule's `retries` for the next backend command.
     var pendingRetries: Int?
+    /// Payload bytes of the running command and of its response so far (pool statistics).
+    var requestBytes = 0
+    var responseBytes = 0
     /// Counts commands, so that a timer can tell whether the command it was armed for still runs.
     var commandGeneration: UInt64 = 0
     /// When the current command started (or the last one ended), for the processlist.

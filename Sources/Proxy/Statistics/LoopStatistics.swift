@@ -80,6 +80,8 @@ public struct ServerCounters: Sendable, Equatable {
     public var connectionsFailed = 0
     public var queries = 0
     public var maxUsed = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
 
     public init() {}
 
@@ -88,6 +90,8 @@ public struct ServerCounters: Sendable, Equatable {
         connectionsFailed += other.connectionsFailed
         queries += other.queries
         maxUsed += other.maxUsed
+        bytesSent += other.bytesSent
+        bytesReceived += other.bytesReceived
     }
 }
 
@@ -123,6 +127,12 @@ final class LoopStatistics {
     var commands: [String: CommandCounter] = [:]
     var servers: [ServerKey: ServerCounters] = [:]
     var errors: [ErrorKey: ErrorEntry] = [:]
+    /// Queries slower than `mysql-long_query_time`.
+    var slowQueries = 0
+    /// Pool requests answered with an idle connection, with any connection, or with ERR 9001.
+    var getConnImmediate = 0
+    var getConnSuccess = 0
+    var getConnFailure = 0
 
     func recordCommand(_ type: String, time: UInt64) {
         commands[type, default: CommandCounter()].add(time)
@@ -164,6 +174,11 @@ public struct ProxyStatistics: Sendable {
     public var processes: [ClientProcessInfo] = []
     public var freeConnections: [FreeConnectionInfo] = []
     public var activeTransactions = 0
+    public var slowQueries = 0
+    public var serversTableVersion = 0
+    public var getConnImmediate = 0
+    public var getConnSuccess = 0
+    public var getConnFailure = 0
 
     public init() {}
 }
