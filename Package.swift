@@ -21,6 +21,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SQLText"),
+        .target(name: "MySQLClient", dependencies: [
+            "MySQLProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "JunctionConfig"),
         .target(name: "QueryRouting", dependencies: ["SQLText"]),
         .target(name: "Proxy", dependencies: [
@@ -28,6 +33,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Monitor", dependencies: [
+            "MySQLClient", "JunctionConfig",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Admin", dependencies: [
@@ -38,7 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Junction", dependencies: [
-            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText",
+            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText", "Monitor",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -57,6 +67,7 @@ let package = Package(
         .testTarget(name: "SQLTextTests", dependencies: ["SQLText"]),
         .testTarget(name: "JunctionConfigTests", dependencies: ["JunctionConfig"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "JunctionConfig"]),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "JunctionConfig"]),
         .testTarget(name: "QueryRoutingTests", dependencies: ["QueryRouting", "SQLText"]),
         .testTarget(name: "ProxyTests", dependencies: [
             "Proxy", "MySQLProtocol", "SQLText", "JunctionConfig",

@@ -1,5 +1,6 @@
 import Admin
 import Foundation
+import Monitor
 import JunctionConfig
 import Logging
 import NIOCore
@@ -79,8 +80,13 @@ public struct JunctionApp {
             "servers": "\(executor.runtime.mysqlServers.count)", "users": "\(executor.runtime.mysqlUsers.count)",
         ])
         let proxy = ProxyService(server: server, interfaces: variables.interfaces, logger: logger)
-        let admin = AdminService(server: AdminServer(eventLoop: adminGroup.next(), executor: executor, logger: logger),
+        let adminLoop = adminGroup.next()
+        let admin = AdminService(server: AdminServer(eventLoop: adminLoop, executor: executor, logger: logger),
                                  interfaces: executor.adminVariables.mysqlIfaces, logger: logger)
+        let monitorHost = AdminMonitorHost(executor: executor)
+        let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
+        monitor.start()
+        defer { monitor.stop() }
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: admin), .init(service: proxy)],
             gracefulShutdownSignals: [.sigterm, .sigint],

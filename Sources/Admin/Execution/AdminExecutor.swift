@@ -16,7 +16,7 @@ public final class AdminExecutor {
     weak var target: RuntimeTarget?
     /// The config file Junction started with, for LOAD … FROM CONFIG.
     let configFilePath: String?
-    let logger: Logger
+    public let logger: Logger
     /// `admin-read_only` / `PROXYSQL READONLY`: admin SQL runs with `PRAGMA query_only`.
     var readOnly = false
     /// Where the `stats_*` tables come from: the running proxy's counters.

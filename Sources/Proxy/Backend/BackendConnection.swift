@@ -29,7 +29,7 @@ final class BackendConnection: ChannelInboundHandler {
     private(set) var lastForwardedSequenceID: UInt8 = 0
     let logger: Logger
 
-    private var authenticator: BackendAuthenticator?
+    private var authenticator: ClientLogin?
     private var loginPromise: EventLoopPromise<BackendConnection>?
     private var inbound = ByteBuffer()
     private var operation: Operation?
@@ -43,7 +43,7 @@ final class BackendConnection: ChannelInboundHandler {
         case collect(ResponseTracker, EventLoopPromise<InternalReply>, [ByteBuffer])
     }
 
-    init(key: PoolKey, server: BackendServer, settings: SessionSettings, authenticator: BackendAuthenticator,
+    init(key: PoolKey, server: BackendServer, settings: SessionSettings, authenticator: ClientLogin,
          loop: EventLoop, logger: Logger) {
         self.key = key
         self.server = server
@@ -62,7 +62,7 @@ final class BackendConnection: ChannelInboundHandler {
                                        .multiStatements, .multiResults, .psMultiResults, .pluginAuth,
                                        .pluginAuthLenencClientData]
         wanted.formUnion(clientCapabilities.intersection(.resultShaping))
-        let auth = BackendAuthenticator(username: user.username, password: user.password, schema: schema,
+        let auth = ClientLogin(username: user.username, password: user.password, schema: schema,
                                         wantedCapabilities: wanted, collation: key.collation)
         var settings = SessionSettings(schema: schema)
         settings.multiStatements = true
@@ -218,8 +218,8 @@ final class BackendConnection: ChannelInboundHandler {
                 let promise = loginPromise
                 loginPromise = nil
                 promise?.succeed(self)
-            case .failed(let error):
-                failLogin(error)
+            case .failed(let failure):
+                failLogin(BackendError(failure))
                 context.close(promise: nil)
                 return
             }

@@ -26,6 +26,14 @@ enum InternalReply {
 
 /// Errors of the backend side.
 enum BackendError: Error, CustomStringConvertible {
+    init(_ failure: LoginFailure) {
+        switch failure {
+        case .authenticationFailed(let err): self = .authenticationFailed(err)
+        case .unsupportedAuth(let why): self = .unsupportedAuth(why)
+        case .protocolViolation(let why): self = .protocolViolation(why)
+        }
+    }
+
     case connectFailed(ServerEndpoint, String)
     case authenticationFailed(ErrPacket)
     case unsupportedAuth(String)

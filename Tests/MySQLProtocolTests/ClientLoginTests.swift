@@ -1,9 +1,8 @@
-import MySQLProtocol
+@testable import MySQLProtocol
 import NIOCore
-@testable import Proxy
 import Testing
 
-@Suite struct BackendAuthenticatorTests {
+@Suite struct ClientLoginTests {
     let nonce = Array(UInt8(65)...UInt8(84))
 
     func greeting(plugin: String = "mysql_native_password") -> ByteBuffer {
@@ -13,8 +12,8 @@ import Testing
         return b
     }
 
-    func machine(schema: String? = "sbtest") -> BackendAuthenticator {
-        BackendAuthenticator(username: "app", password: "secret", schema: schema,
+    func machine(schema: String? = "sbtest") -> ClientLogin {
+        ClientLogin(username: "app", password: "secret", schema: schema,
                              wantedCapabilities: [.protocol41, .secureConnection, .pluginAuth, .pluginAuthLenencClientData, .deprecateEOF],
                              collation: 45)
     }

@@ -1,28 +1,37 @@
-import MySQLProtocol
 import NIOCore
 
-/// The client side of the login handshake with a backend, as a pure state machine.
-struct BackendAuthenticator {
-    enum Action {
+/// Why a login to a server failed.
+public enum LoginFailure: Error, Equatable, Sendable {
+    /// The server refused the credentials (its ERR packet).
+    case authenticationFailed(ErrPacket)
+    /// The server wants an authentication method Junction does not speak.
+    case unsupportedAuth(String)
+    case protocolViolation(String)
+}
+
+/// The client side of the login handshake with a server, as a pure state machine (used for backend
+/// connections and by the monitor).
+public struct ClientLogin: Sendable {
+    public enum Action {
         /// Send this payload with this sequence id.
         case send(ByteBuffer, sequenceID: UInt8)
         /// Wait for the next packet.
         case wait
         case authenticated(HandshakeV10)
-        case failed(BackendError)
+        case failed(LoginFailure)
     }
 
     private enum State { case awaitingHandshake, awaitingResult(nonce: [UInt8], handshake: HandshakeV10), done }
 
-    let username: String
+    public let username: String
     let password: String
-    let schema: String?
+    public let schema: String?
     let wantedCapabilities: CapabilityFlags
     let collation: UInt8
     private var state = State.awaitingHandshake
-    private(set) var negotiated: CapabilityFlags = []
+    public private(set) var negotiated: CapabilityFlags = []
 
-    init(username: String, password: String, schema: String?, wantedCapabilities: CapabilityFlags, collation: UInt8) {
+    public init(username: String, password: String, schema: String?, wantedCapabilities: CapabilityFlags, collation: UInt8) {
         self.username = username
         self.password = password
         self.schema = schema
@@ -30,7 +39,7 @@ struct BackendAuthenticator {
         self.collation = collation
     }
 
-    mutating func packetReceived(_ payload: ByteBuffer, sequenceID: UInt8) -> Action {
+    public mutating func packetReceived(_ payload: ByteBuffer, sequenceID: UInt8) -> Action {
         switch state {
         case .awaitingHandshake:
             let handshake: HandshakeV10
@@ -93,7 +102,7 @@ struct BackendAuthenticator {
     }
 
     /// The auth response for a plugin, or nil if Junction does not speak it.
-    static func scramble(plugin: String, password: String, nonce: [UInt8]) -> [UInt8]? {
+    public static func scramble(plugin: String, password: String, nonce: [UInt8]) -> [UInt8]? {
         switch plugin {
         case NativePassword.pluginName, "": return NativePassword.scramble(password: password, nonce: nonce)
         case CachingSHA2Password.pluginName: return CachingSHA2Password.scramble(password: password, nonce: nonce)

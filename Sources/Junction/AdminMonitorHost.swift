@@ -1,0 +1,40 @@
+import Admin
+import JunctionConfig
+import Monitor
+
+/// The monitor's view of Junction: runtime topology and variables from the admin executor, logs into
+/// the `monitor` schema, placement into the runtime servers. Everything runs on the admin loop.
+final class AdminMonitorHost: MonitorHost {
+    let executor: AdminExecutor
+
+    init(executor: AdminExecutor) {
+        self.executor = executor
+    }
+
+    func monitorTopology() -> MonitorTopology {
+        let runtime = executor.runtime
+        return MonitorTopology(servers: runtime.mysqlServers, replicationHostgroups: runtime.replicationHostgroups,
+                               settings: MonitorSettings(variables: runtime.variables))
+    }
+
+    func recordMonitorLog(_ entry: MonitorLogEntry) {
+        switch entry {
+        case .connect(let host, let port, let start, let success, let error):
+            executor.appendMonitorLog("mysql_server_connect_log", [host, port, start, success ?? 0, error])
+        case .ping(let host, let port, let start, let success, let error):
+            executor.appendMonitorLog("mysql_server_ping_log", [host, port, start, success ?? 0, error])
+        case .readOnly(let host, let port, let start, let success, let readOnly, let error):
+            executor.appendMonitorLog("mysql_server_read_only_log", [host, port, start, success ?? 0, readOnly, error])
+        }
+    }
+
+    func purgeMonitorLogs(olderThan microseconds: Int64) {
+        executor.purgeMonitorLogs(olderThan: microseconds)
+    }
+
+    func applyMonitorPlacement(_ servers: [MySQLServerRow], reason: String) {
+        do { try executor.applyRuntimeServers(servers, reason: reason) } catch {
+            executor.logger.error("monitor placement refused", metadata: ["error": "\(error)"])
+        }
+    }
+}

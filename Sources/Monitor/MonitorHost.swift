@@ -1,0 +1,67 @@
+import JunctionConfig
+
+/// What the monitor needs from the rest of Junction: the runtime topology, a place for its logs, and a
+/// way to change the runtime servers. Called on the monitor's event loop.
+public protocol MonitorHost: AnyObject {
+    func monitorTopology() -> MonitorTopology
+    func recordMonitorLog(_ entry: MonitorLogEntry)
+    /// Drops log rows that started before `microseconds` (epoch µs).
+    func purgeMonitorLogs(olderThan microseconds: Int64)
+    /// Makes `servers` the runtime `mysql_servers` (MEMORY is left alone).
+    func applyMonitorPlacement(_ servers: [MySQLServerRow], reason: String)
+}
+
+/// The runtime servers, replication hostgroups and `mysql-monitor_*` settings.
+public struct MonitorTopology: Sendable {
+    public var servers: [MySQLServerRow]
+    public var replicationHostgroups: [MySQLReplicationHostgroupRow]
+    public var settings: MonitorSettings
+
+    public init(servers: [MySQLServerRow], replicationHostgroups: [MySQLReplicationHostgroupRow], settings: MonitorSettings) {
+        self.servers = servers
+        self.replicationHostgroups = replicationHostgroups
+        self.settings = settings
+    }
+}
+
+/// One row for a `monitor.mysql_server_*_log` table.
+public enum MonitorLogEntry: Equatable, Sendable {
+    case connect(host: String, port: Int, startUs: Int64, successUs: Int64?, error: String?)
+    case ping(host: String, port: Int, startUs: Int64, successUs: Int64?, error: String?)
+    case readOnly(host: String, port: Int, startUs: Int64, successUs: Int64?, readOnly: Int?, error: String?)
+}
+
+/// The `mysql-monitor_*` variables the checks use.
+public struct MonitorSettings: Sendable, Equatable {
+    public var enabled = true
+    public var username = "monitor"
+    public var password = "monitor"
+    public var historyMs = 7_200_000
+    public var connectIntervalMs = 120_000
+    public var connectTimeoutMs = 600
+    public var pingIntervalMs = 8_000
+    public var pingTimeoutMs = 1_000
+    public var readOnlyIntervalMs = 1_000
+    public var readOnlyTimeoutMs = 800
+    public var readOnlyMaxTimeoutCount = 3
+    public var writerIsAlsoReader = true
+
+    public init() {}
+
+    /// From `global_variables` values (full names); missing or malformed values keep the defaults.
+    public init(variables: [String: String]) {
+        func int(_ name: String, _ fallback: Int) -> Int { variables[name].flatMap { Int($0) } ?? fallback }
+        enabled = variables["mysql-monitor_enabled"] != "false"
+        username = variables["mysql-monitor_username"] ?? username
+        password = variables["mysql-monitor_password"] ?? password
+        historyMs = int("mysql-monitor_history", historyMs)
+        connectIntervalMs = int("mysql-monitor_connect_interval", connectIntervalMs)
+        connectTimeoutMs = int("mysql-monitor_connect_timeout", connectTimeoutMs)
+        pingIntervalMs = int("mysql-monitor_ping_interval", pingIntervalMs)
+        pingTimeoutMs = int("mysql-monitor_ping_timeout", pingTimeoutMs)
+        readOnlyIntervalMs = int("mysql-monitor_read_only_interval", readOnlyIntervalMs)
+        readOnlyTimeoutMs = int("mysql-monitor_read_only_timeout", readOnlyTimeoutMs)
+        readOnlyMaxTimeoutCount = int("mysql-monitor_read_only_max_timeout_count", readOnlyMaxTimeoutCount)
+        writerIsAlsoReader = variables["mysql-monitor_writer_is_also_reader"] != "false"
+    }
+}

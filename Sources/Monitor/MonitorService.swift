@@ -1,0 +1,203 @@
+import Foundation
+import JunctionConfig
+import Logging
+import MySQLClient
+import NIOCore
+
+/// Runs the connect, ping and read_only checks on their intervals with the monitor user, logs every
+/// result, and moves servers between writer and reader hostgroups by read_only (monitor.md §2).
+///
+/// Lives on one event loop (the admin's): checks are non-blocking I/O, so they never hold a proxy loop,
+/// and the host's tables are only touched there.
+public final class MonitorService {
+    typealias Endpoint = ReadOnlyPlacement.Endpoint
+
+    private let loop: EventLoop
+    private weak var host: MonitorHost?
+    private let logger: Logger
+    private var connections: [Endpoint: MySQLClientConnection] = [:]
+    /// Consecutive failed read_only checks per server.
+    private var readOnlyFailures: [Endpoint: Int] = [:]
+    private var readOnlyRoundRunning = false
+    private var stopped = false
+
+    public init(loop: EventLoop, host: MonitorHost, logger: Logger) {
+        self.loop = loop
+        self.host = host
+        self.logger = logger
+    }
+
+    /// Starts the check timers (each re-reads its interval, so LOAD MYSQL VARIABLES takes effect).
+    public func start() {
+        loop.execute { [self] in
+            schedule(every: { $0.readOnlyIntervalMs }, readOnlyRound)
+            schedule(every: { $0.pingIntervalMs }, pingRound)
+            schedule(every: { $0.connectIntervalMs }, connectRound)
+        }
+    }
+
+    public func stop() {
+        loop.execute { [self] in
+            stopped = true
+            for connection in connections.values { connection.close() }
+            connections = [:]
+        }
+    }
+
+    private func schedule(every interval: @escaping (MonitorSettings) -> Int, _ round: @escaping () -> Void) {
+        guard !stopped, let host else { return }
+        let settings = host.monitorTopology().settings
+        if settings.enabled { round() }
+        loop.scheduleTask(in: .milliseconds(Int64(max(100, interval(settings))))) { [weak self] in
+            self?.schedule(every: interval, round)
+        }
+    }
+
+    private static var nowUs: Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+
+    /// Servers the monitor watches: runtime servers not OFFLINE_HARD, each host:port once.
+    private func endpoints(_ topology: MonitorTopology, onlyHostgroups: Set<Int>? = nil) -> [Endpoint] {
+        var seen = Set<Endpoint>()
+        return topology.servers.compactMap { row in
+            guard row.status != .offlineHard, onlyHostgroups.map({ $0.contains(row.hostgroupID) }) ?? true else { return nil }
+            let endpoint = Endpoint(host: row.hostname, port: row.port)
+            return seen.insert(endpoint).inserted ? endpoint : nil
+        }
+    }
+
+    // MARK: Connect check
+
+    private func connectRound() {
+        guard let host else { return }
+        let topology = host.monitorTopology()
+        host.purgeMonitorLogs(olderThan: Self.nowUs - Int64(topology.settings.historyMs) * 1000)
+        for endpoint in endpoints(topology) {
+            let start = Self.nowUs
+            MySQLClientConnection.connect(host: endpoint.host, port: endpoint.port, username: topology.settings.username,
+                                          password: topology.settings.password, timeoutMs: topology.settings.connectTimeoutMs, on: loop)
+                .whenComplete { [weak self] result in
+                    switch result {
+                    case .success(let connection):
+                        connection.close()
+                        self?.host?.recordMonitorLog(.connect(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                              successUs: Self.nowUs - start, error: nil))
+                    case .failure(let error):
+                        self?.host?.recordMonitorLog(.connect(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                              successUs: nil, error: "\(error)"))
+                    }
+                }
+        }
+    }
+
+    // MARK: Ping check
+
+    private func pingRound() {
+        guard let host else { return }
+        let topology = host.monitorTopology()
+        for endpoint in endpoints(topology) {
+            let start = Self.nowUs
+            connection(to: endpoint, topology.settings).flatMap { connection in
+                connection.ping(timeoutMs: topology.settings.pingTimeoutMs)
+            }.whenComplete { [weak self] result in
+                switch result {
+                case .success:
+                    self?.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                       successUs: Self.nowUs - start, error: nil))
+                case .failure(let error):
+                    self?.dropConnection(endpoint)
+                    self?.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                       successUs: nil, error: "\(error)"))
+                }
+            }
+        }
+    }
+
+    // MARK: read_only check and placement
+
+    private func readOnlyRound() {
+        guard let host, !readOnlyRoundRunning else { return }
+        let topology = host.monitorTopology()
+        guard !topology.replicationHostgroups.isEmpty else { return }
+        var checkTypes: [Int: String] = [:]
+        for pair in topology.replicationHostgroups {
+            checkTypes[pair.writerHostgroup] = pair.checkType
+            checkTypes[pair.readerHostgroup] = pair.checkType
+        }
+        let watched = endpoints(topology, onlyHostgroups: Set(checkTypes.keys))
+        guard !watched.isEmpty else { return }
+        readOnlyRoundRunning = true
+        let settings = topology.settings
+        let checks = watched.map { endpoint -> EventLoopFuture<(Endpoint, Bool?)> in
+            let hostgroup = topology.servers.first { $0.hostname == endpoint.host && $0.port == endpoint.port && checkTypes[$0.hostgroupID] != nil }
+            let query = ReadOnlyPlacement.query(checkType: hostgroup.flatMap { checkTypes[$0.hostgroupID] } ?? "read_only")
+            let start = Self.nowUs
+            return connection(to: endpoint, settings).flatMap { connection in
+                connection.query(query, timeoutMs: settings.readOnlyTimeoutMs)
+            }.map { [weak self] result -> (Endpoint, Bool?) in
+                let value = result.first("read_only").flatMap { Int($0) }
+                self?.host?.recordMonitorLog(.readOnly(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                       successUs: Self.nowUs - start, readOnly: value, error: nil))
+                return (endpoint, value.map { $0 != 0 })
+            }.flatMapErrorThrowing { [weak self] error -> (Endpoint, Bool?) in
+                self?.dropConnection(endpoint)
+                self?.host?.recordMonitorLog(.readOnly(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                       successUs: nil, readOnly: nil, error: "\(error)"))
+                return (endpoint, nil)
+            }
+        }
+        EventLoopFuture.whenAllComplete(checks, on: loop).whenComplete { [weak self] outcome in
+            guard let self else { return }
+            self.readOnlyRoundRunning = false
+            guard case .success(let results) = outcome else { return }
+            var readOnly: [Endpoint: Bool] = [:]
+            for case .success(let (endpoint, value)) in results {
+                if let value {
+                    readOnly[endpoint] = value
+                    self.readOnlyFailures[endpoint] = 0
+                } else {
+                    let failures = (self.readOnlyFailures[endpoint] ?? 0) + 1
+                    self.readOnlyFailures[endpoint] = failures
+                    if failures >= settings.readOnlyMaxTimeoutCount {
+                        // monitor.md §2.3: after N missed checks the server is assumed read_only=1.
+                        readOnly[endpoint] = true
+                        if failures == settings.readOnlyMaxTimeoutCount {
+                            self.logger.warning("server missed read_only checks: assuming read_only=1",
+                                                metadata: ["server": "\(endpoint.host):\(endpoint.port)", "checks": "\(failures)"])
+                        }
+                    }
+                }
+            }
+            self.place(readOnly)
+        }
+    }
+
+    private func place(_ readOnly: [Endpoint: Bool]) {
+        guard let host, !readOnly.isEmpty else { return }
+        let topology = host.monitorTopology()
+        let placed = ReadOnlyPlacement.place(servers: topology.servers, pairs: topology.replicationHostgroups,
+                                             readOnly: readOnly, writerIsAlsoReader: topology.settings.writerIsAlsoReader)
+        let current = topology.servers.sorted { ($0.hostgroupID, $0.hostname, $0.port) < ($1.hostgroupID, $1.hostname, $1.port) }
+        guard placed != current else { return }
+        let summary = readOnly.map { "\($0.key.host):\($0.key.port) read_only=\($0.value ? 1 : 0)" }.sorted().joined(separator: ", ")
+        logger.notice("monitor moves servers between writer and reader hostgroups", metadata: ["read_only": "\(summary)"])
+        host.applyMonitorPlacement(placed, reason: summary)
+    }
+
+    // MARK: Monitor connections
+
+    private func connection(to endpoint: Endpoint, _ settings: MonitorSettings) -> EventLoopFuture<MySQLClientConnection> {
+        if let existing = connections[endpoint], existing.isOpen { return loop.makeSucceededFuture(existing) }
+        return MySQLClientConnection.connect(host: endpoint.host, port: endpoint.port, username: settings.username,
+                                             password: settings.password, timeoutMs: settings.connectTimeoutMs, on: loop)
+            .map { [weak self] connection in
+                if let self, !self.stopped, self.connections[endpoint] == nil || !(self.connections[endpoint]!.isOpen) {
+                    self.connections[endpoint] = connection
+                }
+                return connection
+            }
+    }
+
+    private func dropConnection(_ endpoint: Endpoint) {
+        connections.removeValue(forKey: endpoint)?.close()
+    }
+}
