@@ -285,8 +285,11 @@ def junction_config(datadir: Path, admin_port: int, proxy_port: int, *,
     return (
         f'datadir="{datadir}"\n'
         f'admin_variables = {{ admin_credentials="{admin_credentials}" mysql_ifaces="{ifaces}" {admin_variables} }}\n'
+        # The monitor is off unless a test turns it on: its read_only placement would change runtime servers
+        # under tests that check exactly what was loaded.
         f'mysql_variables = {{ threads=2 interfaces="{HOST}:{proxy_port}" monitor_username="monitor" '
-        f'monitor_password="monitor" {mysql_variables} }}\n'
+        f'monitor_password="monitor" {"" if "monitor_enabled" in mysql_variables else "monitor_enabled=false "}'
+        f'{mysql_variables} }}\n'
         f"mysql_servers = ( {server_text} )\n"
         f"mysql_users = ( {user_text} )\n"
         f"{sections}"

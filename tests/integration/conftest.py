@@ -112,7 +112,7 @@ def lab():
 def _junction_config(datadir: Path) -> str:
     return f"""datadir="{datadir}"
 admin_variables = {{ admin_credentials="admin:admin" mysql_ifaces="{HOST}:{ADMIN_PORT}" }}
-mysql_variables = {{ threads=2 interfaces="{HOST}:{PROXY_PORT}" max_connections=4096 monitor_username="monitor" monitor_password="monitor" enable_load_data_local_infile=true }}
+mysql_variables = {{ threads=2 interfaces="{HOST}:{PROXY_PORT}" max_connections=4096 monitor_username="monitor" monitor_password="monitor" monitor_enabled=false enable_load_data_local_infile=true }}
 mysql_servers = ( {{ address="{HOST}", port={LAB_PORT}, hostgroup=0, max_connections=200 }} )
 mysql_users = ( {{ username="{USER}", password="{PASSWORD}", default_hostgroup=0 }} )
 """

@@ -1,0 +1,123 @@
+"""The monitor (monitor.md §2): connect/ping/read_only checks with the monitor user fill the monitor logs,
+and servers are placed in the writer or reader hostgroup of mysql_replication_hostgroups by read_only,
+following a topology change. A dedicated Junction (admin 17532, clients 17533) with short check intervals.
+"""
+
+from __future__ import annotations
+
+import getpass
+import subprocess
+
+import pytest
+
+from admin_helpers import JunctionProcess, _client, _lab_env
+from conftest import DIRECT, HOST, LAB_PORT, wait_until
+
+pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's monitor"), pytest.mark.proxy_only]
+
+ADMIN_PORT = 17532
+PROXY_PORT = 17533
+PRIMARY, REPLICA1, REPLICA2 = LAB_PORT, LAB_PORT + 1, LAB_PORT + 2
+FAST_CHECKS = ("monitor_enabled=true monitor_read_only_interval=200 monitor_read_only_timeout=500 "
+               "monitor_ping_interval=300 monitor_connect_interval=300 monitor_writer_is_also_reader=false")
+
+
+def server_sql(which: str, sql: str) -> str:
+    """SQL as the lab's administrator on one server (PRIMARY, REPLICA1, REPLICA2), over its unix socket."""
+    socket_path = _lab_env()[f"JUNCTION_LAB_{which}_SOCKET"]
+    r = subprocess.run([_client(), "--no-defaults", "--protocol=socket", f"--socket={socket_path}",
+                        f"-u{getpass.getuser()}", "--batch", "--skip-column-names", "-e", sql],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+@pytest.fixture
+def junction(tmp_path, lab):
+    j = JunctionProcess(tmp_path, ADMIN_PORT, PROXY_PORT)
+    yield j
+    rc = j.stop()
+    assert rc == 0, f"junction exited with {rc}:\n{j.log()}"
+
+
+def start(junction, servers, extra=""):
+    junction.write_config(
+        servers=servers,
+        users=[("app", "app", 10)],
+        mysql_variables=FAST_CHECKS + " " + extra,
+        sections='mysql_replication_hostgroups = ( { writer_hostgroup=10, reader_hostgroup=20, comment="lab" } )\n')
+    junction.start()
+    return junction.admin()
+
+
+def placement(a) -> set[tuple[int, int]]:
+    return {(int(hg), int(port)) for hg, port in a.rows("SELECT hostgroup_id, port FROM runtime_mysql_servers")}
+
+
+def test_monitor_logs_fill_with_successful_checks(junction):
+    a = start(junction, [(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)])
+
+    def logged():
+        return all(a.value(f"SELECT count(*) FROM monitor.{t} WHERE port = {PRIMARY}") != "0"
+                   for t in ("mysql_server_connect_log", "mysql_server_ping_log", "mysql_server_read_only_log"))
+    wait_until(logged, timeout=10, what="rows in every monitor log")
+    for table, error in (("mysql_server_connect_log", "connect_error"), ("mysql_server_ping_log", "ping_error")):
+        rows = a.rows(f"SELECT port, {error} FROM monitor.{table} ORDER BY time_start_us DESC LIMIT 6")
+        assert rows and all(err is None for _, err in rows), rows
+    read_only = dict(a.rows("SELECT port, read_only FROM monitor.mysql_server_read_only_log "
+                            "WHERE error IS NULL ORDER BY time_start_us"))
+    assert read_only == {str(PRIMARY): "0", str(REPLICA1): "1", str(REPLICA2): "1"}
+
+
+def test_servers_are_placed_by_read_only(junction):
+    # Everything configured as a reader: the monitor finds the writable one and makes it the writer.
+    a = start(junction, [(20, PRIMARY), (20, REPLICA1), (20, REPLICA2)])
+    wait_until(lambda: (10, PRIMARY) in placement(a), timeout=10, what="the primary in the writer hostgroup")
+    assert placement(a) == {(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)}
+    # MEMORY keeps what the user wrote.
+    assert {(int(h), int(p)) for h, p in a.rows("SELECT hostgroup_id, port FROM mysql_servers")} == \
+        {(20, PRIMARY), (20, REPLICA1), (20, REPLICA2)}
+    # Writes through the proxy (default hostgroup 10) reach the primary.
+    from admin_helpers import proxy_login
+    c = proxy_login(PROXY_PORT, "app", "app")
+    with c.cursor() as cur:
+        cur.execute("SELECT @@server_id")
+        assert cur.fetchone()[0] == 1
+    c.close()
+
+
+def test_the_writer_follows_a_promotion(junction):
+    a = start(junction, [(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)])
+    wait_until(lambda: placement(a) == {(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)}, timeout=10, what="steady state")
+    try:
+        # Promote replica 1, demote the primary (replication itself is left running).
+        server_sql("PRIMARY", "SET GLOBAL read_only = 1")
+        server_sql("REPLICA1", "SET GLOBAL read_only = 0")
+        wait_until(lambda: placement(a) == {(10, REPLICA1), (20, PRIMARY), (20, REPLICA2)}, timeout=10,
+                   what="replica 1 as the writer")
+        assert "monitor" in junction.log().lower()
+    finally:
+        server_sql("REPLICA1", "SET GLOBAL read_only = 1")
+        server_sql("PRIMARY", "SET GLOBAL read_only = 0")
+    wait_until(lambda: placement(a) == {(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)}, timeout=10, what="back")
+
+
+def test_an_unreachable_writer_is_assumed_read_only(junction):
+    dead = 1  # nothing listens on port 1
+    a = start(junction, [(10, PRIMARY), (10, dead), (20, REPLICA1)], extra="monitor_read_only_max_timeout_count=2")
+    wait_until(lambda: (10, dead) not in placement(a), timeout=10, what="the unreachable server out of the writers")
+    assert (20, dead) in placement(a) and (10, PRIMARY) in placement(a)
+    errors = a.rows(f"SELECT ping_error FROM monitor.mysql_server_ping_log WHERE port = {dead}")
+    assert errors and all(e is not None for (e,) in errors)
+
+
+def test_monitor_can_be_turned_off_at_runtime(junction):
+    a = start(junction, [(10, PRIMARY), (20, REPLICA1)])
+    wait_until(lambda: a.value("SELECT count(*) FROM monitor.mysql_server_ping_log") != "0", timeout=10, what="pings")
+    a.run("SET mysql-monitor_enabled = 'false'")
+    a.run("LOAD MYSQL VARIABLES TO RUNTIME")
+    import time
+    time.sleep(0.6)  # let a check already in flight finish
+    before = a.value("SELECT count(*) FROM monitor.mysql_server_ping_log")
+    time.sleep(1.0)
+    assert a.value("SELECT count(*) FROM monitor.mysql_server_ping_log") == before
