@@ -1,14 +1,21 @@
 import Admin
 import JunctionConfig
 import Monitor
+import Proxy
 
 /// The monitor's view of Junction: runtime topology and variables from the admin executor, logs into
 /// the `monitor` schema, placement into the runtime servers. Everything runs on the admin loop.
 final class AdminMonitorHost: MonitorHost {
     let executor: AdminExecutor
+    let store: ProxyConfigStore
 
-    init(executor: AdminExecutor) {
+    init(executor: AdminExecutor, store: ProxyConfigStore) {
         self.executor = executor
+        self.store = store
+    }
+
+    func serverLatency(host: String, port: Int, microseconds: Int64) {
+        store.serverLatencies.withLockedValue { $0[ServerEndpoint(host: host, port: port)] = Int(microseconds) }
     }
 
     func monitorTopology() -> MonitorTopology {

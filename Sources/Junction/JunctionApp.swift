@@ -83,7 +83,7 @@ public struct JunctionApp {
         let adminLoop = adminGroup.next()
         let admin = AdminService(server: AdminServer(eventLoop: adminLoop, executor: executor, logger: logger),
                                  interfaces: executor.adminVariables.mysqlIfaces, logger: logger)
-        let monitorHost = AdminMonitorHost(executor: executor)
+        let monitorHost = AdminMonitorHost(executor: executor, store: store)
         let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
         monitor.start()
         defer { monitor.stop() }

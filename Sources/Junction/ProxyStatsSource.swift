@@ -15,6 +15,7 @@ final class ProxyStatsSource: StatsSource {
 
     func collect(reset: StatsReset) -> EventLoopFuture<[String: TableRows]> {
         let snapshot = store.current
+        let latencies = store.serverLatencies.withLockedValue { $0 }
         return server.collectStatistics(resetDigests: reset.contains(.digests), resetConnectionPool: reset.contains(.connectionPool),
                                         resetErrors: reset.contains(.errors)).map { stats in
             let digests = StatsTables.digestRows(stats.digests)
@@ -25,8 +26,8 @@ final class ProxyStatsSource: StatsSource {
                 "stats_mysql_global": StatsTables.globalRows(stats, cache: self.store.queryCache.counters),
                 "stats_mysql_users": StatsTables.userRows(stats.connectionsPerUser, users: snapshot.users),
                 "stats_mysql_commands_counters": StatsTables.commandRows(stats.commands),
-                "stats_mysql_connection_pool": StatsTables.poolRows(stats),
-                "stats_mysql_connection_pool_reset": StatsTables.poolRows(stats),
+                "stats_mysql_connection_pool": StatsTables.poolRows(stats, latencies: latencies),
+                "stats_mysql_connection_pool_reset": StatsTables.poolRows(stats, latencies: latencies),
                 "stats_mysql_processlist": StatsTables.processRows(stats.processes),
                 "stats_mysql_errors": StatsTables.errorRows(stats.errors),
                 "stats_mysql_errors_reset": StatsTables.errorRows(stats.errors),
@@ -99,7 +100,7 @@ enum StatsTables {
         })
     }
 
-    static func poolRows(_ stats: ProxyStatistics) -> TableRows {
+    static func poolRows(_ stats: ProxyStatistics, latencies: [ServerEndpoint: Int] = [:]) -> TableRows {
         let columns = ["hostgroup", "srv_host", "srv_port", "status", "ConnUsed", "ConnFree", "ConnOK", "ConnERR", "MaxConnUsed",
                        "Queries", "Queries_GTID_sync", "Bytes_data_sent", "Bytes_data_recv", "Latency_us"]
         let keys = Set(stats.serverConnections.keys).union(stats.servers.keys).sorted {
@@ -113,7 +114,7 @@ enum StatsTables {
                     status.databaseValue, now.used.databaseValue, now.free.databaseValue, counters.connectionsOK.databaseValue,
                     counters.connectionsFailed.databaseValue, max(counters.maxUsed, now.used).databaseValue,
                     counters.queries.databaseValue, 0.databaseValue, counters.bytesSent.databaseValue,
-                    counters.bytesReceived.databaseValue, 0.databaseValue]
+                    counters.bytesReceived.databaseValue, (latencies[key.endpoint] ?? 0).databaseValue]
         })
     }
 

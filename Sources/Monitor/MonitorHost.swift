@@ -9,6 +9,8 @@ public protocol MonitorHost: AnyObject {
     func purgeMonitorLogs(olderThan microseconds: Int64)
     /// Makes `servers` the runtime `mysql_servers` (MEMORY is left alone).
     func applyMonitorPlacement(_ servers: [MySQLServerRow], reason: String)
+    /// The last ping time of a server (`Latency_us` in stats_mysql_connection_pool).
+    func serverLatency(host: String, port: Int, microseconds: Int64)
 }
 
 /// The runtime servers, replication hostgroups and `mysql-monitor_*` settings.
@@ -41,6 +43,7 @@ public struct MonitorSettings: Sendable, Equatable {
     public var connectTimeoutMs = 600
     public var pingIntervalMs = 8_000
     public var pingTimeoutMs = 1_000
+    public var pingMaxFailures = 3
     public var readOnlyIntervalMs = 1_000
     public var readOnlyTimeoutMs = 800
     public var readOnlyMaxTimeoutCount = 3
@@ -59,6 +62,7 @@ public struct MonitorSettings: Sendable, Equatable {
         connectTimeoutMs = int("mysql-monitor_connect_timeout", connectTimeoutMs)
         pingIntervalMs = int("mysql-monitor_ping_interval", pingIntervalMs)
         pingTimeoutMs = int("mysql-monitor_ping_timeout", pingTimeoutMs)
+        pingMaxFailures = int("mysql-monitor_ping_max_failures", pingMaxFailures)
         readOnlyIntervalMs = int("mysql-monitor_read_only_interval", readOnlyIntervalMs)
         readOnlyTimeoutMs = int("mysql-monitor_read_only_timeout", readOnlyTimeoutMs)
         readOnlyMaxTimeoutCount = int("mysql-monitor_read_only_max_timeout_count", readOnlyMaxTimeoutCount)

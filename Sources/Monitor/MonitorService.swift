@@ -19,6 +19,9 @@ public final class MonitorService {
     /// Consecutive failed read_only checks per server.
     private var readOnlyFailures: [Endpoint: Int] = [:]
     private var readOnlyRoundRunning = false
+    /// Consecutive failed pings per server, and the servers the monitor shunned for them.
+    private var pingFailures: [Endpoint: Int] = [:]
+    private var shunnedByMonitor: Set<Endpoint> = []
     private var stopped = false
 
     public init(loop: EventLoop, host: MonitorHost, logger: Logger) {
@@ -99,17 +102,45 @@ public final class MonitorService {
             connection(to: endpoint, topology.settings).flatMap { connection in
                 connection.ping(timeoutMs: topology.settings.pingTimeoutMs)
             }.whenComplete { [weak self] result in
+                guard let self else { return }
                 switch result {
                 case .success:
-                    self?.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
-                                                       successUs: Self.nowUs - start, error: nil))
+                    let latency = Self.nowUs - start
+                    self.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                      successUs: latency, error: nil))
+                    self.host?.serverLatency(host: endpoint.host, port: endpoint.port, microseconds: latency)
+                    self.pingFailures[endpoint] = 0
+                    if self.shunnedByMonitor.contains(endpoint) { self.setShunned(endpoint, false) }
                 case .failure(let error):
-                    self?.dropConnection(endpoint)
-                    self?.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
-                                                       successUs: nil, error: "\(error)"))
+                    self.dropConnection(endpoint)
+                    self.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                      successUs: nil, error: "\(error)"))
+                    let failures = (self.pingFailures[endpoint] ?? 0) + 1
+                    self.pingFailures[endpoint] = failures
+                    if failures >= topology.settings.pingMaxFailures, !self.shunnedByMonitor.contains(endpoint) {
+                        self.setShunned(endpoint, true)
+                    }
                 }
             }
         }
+    }
+
+    /// Shuns a server that failed `mysql-monitor_ping_max_failures` pings in a row (in every hostgroup), and
+    /// brings it back ONLINE at its next successful ping. Only statuses the monitor set are undone.
+    private func setShunned(_ endpoint: Endpoint, _ shun: Bool) {
+        guard let host else { return }
+        var servers = host.monitorTopology().servers
+        var changed = false
+        for index in servers.indices where servers[index].hostname == endpoint.host && servers[index].port == endpoint.port {
+            if shun, servers[index].status == .online { servers[index].status = .shunned; changed = true }
+            if !shun, servers[index].status == .shunned { servers[index].status = .online; changed = true }
+        }
+        if shun { shunnedByMonitor.insert(endpoint) } else { shunnedByMonitor.remove(endpoint) }
+        guard changed else { return }
+        let reason = shun ? "\(endpoint.host):\(endpoint.port) failed \(pingFailures[endpoint] ?? 0) pings: SHUNNED"
+                          : "\(endpoint.host):\(endpoint.port) answers pings again: ONLINE"
+        logger.warning("monitor changes a server's status", metadata: ["reason": "\(reason)"])
+        host.applyMonitorPlacement(servers, reason: reason)
     }
 
     // MARK: read_only check and placement

@@ -1,3 +1,4 @@
+import Foundation
 import MySQLProtocol
 import NIOCore
 import NIOPosix
@@ -44,7 +45,7 @@ public final class MySQLClientConnection: @unchecked Sendable {
                 switch result {
                 case .failure(let error):
                     timeout.cancel()
-                    finish(.failure(.connectFailed("\(error)")))
+                    finish(.failure(.connectFailed(Self.describe(error))))
                 case .success(let channel):
                     handler.loginFinished.whenComplete { outcome in
                         timeout.cancel()
@@ -57,6 +58,16 @@ public final class MySQLClientConnection: @unchecked Sendable {
                 }
             }
         return promise.futureResult
+    }
+
+    /// "Connection refused" rather than NIO's nested error dump.
+    static func describe(_ error: Error) -> String {
+        if let connection = error as? NIOConnectionError, let first = connection.connectionErrors.first {
+            if let io = first.error as? IOError { return "\(connection.host):\(connection.port): \(String(cString: strerror(io.errnoCode)))" }
+            return "\(connection.host):\(connection.port): \(first.error)"
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
     }
 
     public func query(_ sql: String, timeoutMs: Int) -> EventLoopFuture<MySQLTextResult> {

@@ -121,3 +121,29 @@ def test_monitor_can_be_turned_off_at_runtime(junction):
     before = a.value("SELECT count(*) FROM monitor.mysql_server_ping_log")
     time.sleep(1.0)
     assert a.value("SELECT count(*) FROM monitor.mysql_server_ping_log") == before
+
+
+def test_a_server_that_stops_answering_pings_is_shunned_then_comes_back(junction):
+    a = start(junction, [(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)], extra="monitor_ping_max_failures=2")
+
+    def status(port):
+        return {s for (s,) in a.rows(f"SELECT status FROM runtime_mysql_servers WHERE port = {port}")}
+    wait_until(lambda: a.value("SELECT count(*) FROM monitor.mysql_server_ping_log WHERE ping_error IS NULL") != "0",
+               timeout=10, what="pings")
+    lab = str(__import__("conftest").LAB_SH)
+    subprocess.run(["bash", lab, "kill-server", "2"], check=True, capture_output=True, timeout=60)
+    try:
+        wait_until(lambda: status(REPLICA2) == {"SHUNNED"}, timeout=15, what="replica 2 shunned")
+        # Reads keep working on the other replica meanwhile.
+        from admin_helpers import proxy_login
+        c = proxy_login(PROXY_PORT, "app", "app")
+        with c.cursor() as cur:
+            for _ in range(5):
+                cur.execute("SELECT /* hostgroup=20 */ @@server_id")
+                assert cur.fetchone()[0] == 2
+        c.close()
+    finally:
+        subprocess.run(["bash", lab, "restart-server", "2"], check=True, capture_output=True, timeout=120)
+    wait_until(lambda: status(REPLICA2) == {"ONLINE"}, timeout=20, what="replica 2 back online")
+    latency = a.value(f"SELECT Latency_us FROM stats_mysql_connection_pool WHERE srv_port = {PRIMARY} AND hostgroup = 10")
+    assert int(latency) > 0

@@ -15,6 +15,8 @@ public final class ProxyConfigStore: Sendable {
     /// Open client connections per user, for `mysql_users.max_connections`.
     let connectionsPerUser = NIOLockedValueBox<[String: Int]>([:])
 
+    /// The monitor's last ping time per server, in microseconds.
+    public let serverLatencies = NIOLockedValueBox<[ServerEndpoint: Int]>([:])
     /// Result sets of queries whose rules set `cache_ttl`.
     public let queryCache = QueryCache()
 
