@@ -32,6 +32,8 @@ final class AdminMonitorHost: MonitorHost {
             executor.appendMonitorLog("mysql_server_ping_log", [host, port, start, success ?? 0, error])
         case .readOnly(let host, let port, let start, let success, let readOnly, let error):
             executor.appendMonitorLog("mysql_server_read_only_log", [host, port, start, success ?? 0, readOnly, error])
+        case .replicationLag(let host, let port, let start, let success, let lag, let error):
+            executor.appendMonitorLog("mysql_server_replication_lag_log", [host, port, start, success ?? 0, lag, error])
         }
     }
 

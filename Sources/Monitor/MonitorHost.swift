@@ -31,6 +31,7 @@ public enum MonitorLogEntry: Equatable, Sendable {
     case connect(host: String, port: Int, startUs: Int64, successUs: Int64?, error: String?)
     case ping(host: String, port: Int, startUs: Int64, successUs: Int64?, error: String?)
     case readOnly(host: String, port: Int, startUs: Int64, successUs: Int64?, readOnly: Int?, error: String?)
+    case replicationLag(host: String, port: Int, startUs: Int64, successUs: Int64?, lagSeconds: Int?, error: String?)
 }
 
 /// The `mysql-monitor_*` variables the checks use.
@@ -48,6 +49,11 @@ public struct MonitorSettings: Sendable, Equatable {
     public var readOnlyTimeoutMs = 800
     public var readOnlyMaxTimeoutCount = 3
     public var writerIsAlsoReader = true
+    public var replicationLagIntervalMs = 10_000
+    public var replicationLagTimeoutMs = 1_000
+    public var replicationLagCount = 1
+    /// Lag assumed when replication is stopped (Seconds_Behind_Master is NULL).
+    public var slaveLagWhenNull = 60
 
     public init() {}
 
@@ -67,5 +73,9 @@ public struct MonitorSettings: Sendable, Equatable {
         readOnlyTimeoutMs = int("mysql-monitor_read_only_timeout", readOnlyTimeoutMs)
         readOnlyMaxTimeoutCount = int("mysql-monitor_read_only_max_timeout_count", readOnlyMaxTimeoutCount)
         writerIsAlsoReader = variables["mysql-monitor_writer_is_also_reader"] != "false"
+        replicationLagIntervalMs = int("mysql-monitor_replication_lag_interval", replicationLagIntervalMs)
+        replicationLagTimeoutMs = int("mysql-monitor_replication_lag_timeout", replicationLagTimeoutMs)
+        replicationLagCount = int("mysql-monitor_replication_lag_count", replicationLagCount)
+        slaveLagWhenNull = int("mysql-monitor_slave_lag_when_null", slaveLagWhenNull)
     }
 }

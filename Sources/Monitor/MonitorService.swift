@@ -22,6 +22,14 @@ public final class MonitorService {
     /// Consecutive failed pings per server, and the servers the monitor shunned for them.
     private var pingFailures: [Endpoint: Int] = [:]
     private var shunnedByMonitor: Set<Endpoint> = []
+    /// Consecutive checks over `max_replication_lag`, per hostgroup entry, and the entries shunned for lag.
+    private var lagStrikes: [LagKey: Int] = [:]
+    private var shunnedForLag: Set<LagKey> = []
+
+    struct LagKey: Hashable {
+        var hostgroup: Int
+        var endpoint: Endpoint
+    }
     private var stopped = false
 
     public init(loop: EventLoop, host: MonitorHost, logger: Logger) {
@@ -36,6 +44,7 @@ public final class MonitorService {
             schedule(every: { $0.readOnlyIntervalMs }, readOnlyRound)
             schedule(every: { $0.pingIntervalMs }, pingRound)
             schedule(every: { $0.connectIntervalMs }, connectRound)
+            schedule(every: { $0.replicationLagIntervalMs }, replicationLagRound)
         }
     }
 
@@ -133,12 +142,80 @@ public final class MonitorService {
         var changed = false
         for index in servers.indices where servers[index].hostname == endpoint.host && servers[index].port == endpoint.port {
             if shun, servers[index].status == .online { servers[index].status = .shunned; changed = true }
-            if !shun, servers[index].status == .shunned { servers[index].status = .online; changed = true }
+            let lagKey = LagKey(hostgroup: servers[index].hostgroupID, endpoint: endpoint)
+            if !shun, servers[index].status == .shunned, !shunnedForLag.contains(lagKey) {
+                servers[index].status = .online
+                changed = true
+            }
         }
         if shun { shunnedByMonitor.insert(endpoint) } else { shunnedByMonitor.remove(endpoint) }
         guard changed else { return }
         let reason = shun ? "\(endpoint.host):\(endpoint.port) failed \(pingFailures[endpoint] ?? 0) pings: SHUNNED"
                           : "\(endpoint.host):\(endpoint.port) answers pings again: ONLINE"
+        logger.warning("monitor changes a server's status", metadata: ["reason": "\(reason)"])
+        host.applyMonitorPlacement(servers, reason: reason)
+    }
+
+    // MARK: Replication lag
+
+    /// `SHOW SLAVE STATUS` on every server that has `max_replication_lag` > 0 in some hostgroup; an entry
+    /// whose lag exceeds it for `mysql-monitor_replication_lag_count` checks is SHUNNED, and set ONLINE again
+    /// once the lag is back under (monitor.md §2.4).
+    private func replicationLagRound() {
+        guard let host else { return }
+        let topology = host.monitorTopology()
+        let settings = topology.settings
+        let entries = topology.servers.filter { $0.maxReplicationLag > 0 && $0.status != .offlineHard }
+        let watched = Set(entries.map { Endpoint(host: $0.hostname, port: $0.port) })
+        for endpoint in watched {
+            let start = Self.nowUs
+            connection(to: endpoint, settings).flatMap { connection in
+                connection.query("SHOW SLAVE STATUS", timeoutMs: settings.replicationLagTimeoutMs)
+            }.whenComplete { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(let status):
+                    // Not a replica: no lag to judge. Stopped replication: the configured stand-in.
+                    guard !status.rows.isEmpty else { return }
+                    let lag = status.first("Seconds_Behind_Master").flatMap { Int($0) } ?? settings.slaveLagWhenNull
+                    self.host?.recordMonitorLog(.replicationLag(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                                successUs: Self.nowUs - start, lagSeconds: lag, error: nil))
+                    self.judgeLag(endpoint, lag: lag)
+                case .failure(let error):
+                    self.dropConnection(endpoint)
+                    self.host?.recordMonitorLog(.replicationLag(host: endpoint.host, port: endpoint.port, startUs: start,
+                                                                successUs: nil, lagSeconds: nil, error: "\(error)"))
+                }
+            }
+        }
+    }
+
+    private func judgeLag(_ endpoint: Endpoint, lag: Int) {
+        guard let host else { return }
+        let topology = host.monitorTopology()
+        var servers = topology.servers
+        var reasons: [String] = []
+        for index in servers.indices where servers[index].hostname == endpoint.host && servers[index].port == endpoint.port
+            && servers[index].maxReplicationLag > 0 {
+            let key = LagKey(hostgroup: servers[index].hostgroupID, endpoint: endpoint)
+            if lag > servers[index].maxReplicationLag {
+                let strikes = (lagStrikes[key] ?? 0) + 1
+                lagStrikes[key] = strikes
+                if strikes >= topology.settings.replicationLagCount, servers[index].status == .online {
+                    servers[index].status = .shunned
+                    shunnedForLag.insert(key)
+                    reasons.append("\(endpoint.host):\(endpoint.port) in hostgroup \(key.hostgroup) lags \(lag)s > \(servers[index].maxReplicationLag)s: SHUNNED")
+                }
+            } else {
+                lagStrikes[key] = 0
+                if shunnedForLag.remove(key) != nil, servers[index].status == .shunned {
+                    servers[index].status = .online
+                    reasons.append("\(endpoint.host):\(endpoint.port) in hostgroup \(key.hostgroup) caught up (\(lag)s): ONLINE")
+                }
+            }
+        }
+        guard !reasons.isEmpty else { return }
+        let reason = reasons.joined(separator: "; ")
         logger.warning("monitor changes a server's status", metadata: ["reason": "\(reason)"])
         host.applyMonitorPlacement(servers, reason: reason)
     }

@@ -147,3 +147,24 @@ def test_a_server_that_stops_answering_pings_is_shunned_then_comes_back(junction
     wait_until(lambda: status(REPLICA2) == {"ONLINE"}, timeout=20, what="replica 2 back online")
     latency = a.value(f"SELECT Latency_us FROM stats_mysql_connection_pool WHERE srv_port = {PRIMARY} AND hostgroup = 10")
     assert int(latency) > 0
+
+
+def test_a_lagging_replica_is_shunned_until_it_catches_up(junction):
+    a = start(junction, [(10, PRIMARY), (20, REPLICA1, "max_replication_lag=2"), (20, REPLICA2, "max_replication_lag=2")],
+              extra="monitor_replication_lag_interval=300 monitor_slave_lag_when_null=60")
+
+    def status(port):
+        return a.value(f"SELECT status FROM runtime_mysql_servers WHERE hostgroup_id = 20 AND port = {port}")
+    wait_until(lambda: a.value("SELECT count(*) FROM monitor.mysql_server_replication_lag_log WHERE error IS NULL") != "0",
+               timeout=10, what="replication lag checks")
+    assert status(REPLICA1) == "ONLINE"
+    server_sql("REPLICA1", "STOP SLAVE SQL_THREAD")
+    try:
+        wait_until(lambda: status(REPLICA1) == "SHUNNED", timeout=10, what="replica 1 shunned for lag")
+        assert status(REPLICA2) == "ONLINE"
+        lag = a.value(f"SELECT repl_lag FROM monitor.mysql_server_replication_lag_log WHERE port = {REPLICA1} "
+                      "ORDER BY time_start_us DESC LIMIT 1")
+        assert int(lag) == 60, "stopped replication counts as mysql-monitor_slave_lag_when_null"
+    finally:
+        server_sql("REPLICA1", "START SLAVE SQL_THREAD")
+    wait_until(lambda: status(REPLICA1) == "ONLINE", timeout=15, what="replica 1 back after catching up")
