@@ -168,3 +168,47 @@ def test_a_lagging_replica_is_shunned_until_it_catches_up(junction):
     finally:
         server_sql("REPLICA1", "START SLAVE SQL_THREAD")
     wait_until(lambda: status(REPLICA1) == "ONLINE", timeout=15, what="replica 1 back after catching up")
+
+
+def test_reads_survive_a_replica_crash(junction):
+    """kill -9 of a replica's mariadbd while a client reads in a loop: the reads that were running on it
+    run again on the other replica (its server is gone), so the client sees no error at all."""
+    import threading
+    import time
+    from admin_helpers import proxy_login
+
+    a = start(junction, [(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)], extra="monitor_ping_max_failures=2")
+    a.run("INSERT INTO mysql_query_rules (rule_id, active, match_pattern, destination_hostgroup, apply) "
+          "VALUES (1, 1, '^select', 20, 1)")
+    a.run("LOAD MYSQL QUERY RULES TO RUNTIME")
+    errors: list[str] = []
+    answered: list[int] = []
+    stop = threading.Event()
+
+    def reader():
+        c = proxy_login(PROXY_PORT, "app", "app")
+        while not stop.is_set():
+            try:
+                with c.cursor() as cur:
+                    cur.execute("select @@server_id, sleep(0.02)")
+                    answered.append(cur.fetchone()[0])
+            except Exception as e:  # noqa: BLE001 - counted
+                errors.append(repr(e))
+        c.close()
+
+    threads = [threading.Thread(target=reader, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    lab = str(__import__("conftest").LAB_SH)
+    try:
+        wait_until(lambda: 3 in answered, timeout=10, what="reads on replica 2")
+        subprocess.run(["bash", lab, "kill-server", "2"], check=True, capture_output=True, timeout=60)
+        killed_at = len(answered)
+        wait_until(lambda: len(answered) > killed_at + 100, timeout=30, what="reads after the crash")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        subprocess.run(["bash", lab, "restart-server", "2"], check=True, capture_output=True, timeout=120)
+    assert errors == [], f"{len(errors)} reads failed: {errors[:3]}"
+    assert set(answered[killed_at + 20:]) == {2}, "after the crash, reads go to replica 1 only"

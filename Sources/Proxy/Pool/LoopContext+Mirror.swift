@@ -1,5 +1,6 @@
 import MySQLProtocol
 import NIOCore
+import NIOPosix
 
 /// Mirrored queries (a rule's `mirror_hostgroup`): a copy runs on its own connection, the result is
 /// thrown away and never reaches the client; failures only count.
@@ -55,5 +56,19 @@ extension LoopContext {
             case .failure(let error): logger.warning("KILL QUERY failed", metadata: ["error": "\(error)"])
             }
         }
+    }
+}
+
+/// Is a server still there? A plain TCP connect: refused or timed out means gone.
+extension LoopContext {
+    func serverIsReachable(_ endpoint: ServerEndpoint, timeoutMs: Int) -> EventLoopFuture<Bool> {
+        ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(timeoutMs)))
+            .connect(host: endpoint.host, port: endpoint.port)
+            .map { channel in
+                channel.close(promise: nil)
+                return true
+            }
+            .recover { _ in false }
     }
 }

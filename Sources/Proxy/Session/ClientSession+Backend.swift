@@ -13,6 +13,8 @@ struct RunningCommand {
     var attempts = 0
     /// A rule's `retries`, overriding `mysql-query_retries_on_failure`.
     var retries: Int?
+    /// A read that may run again elsewhere if its server died before answering (SELECT, SHOW).
+    var repeatableRead = false
     /// The command went to a server. From then on a failure is reported, never retried: the server
     /// may have run it (a write would run twice) or killed it on purpose.
     var sent = false
@@ -30,7 +32,9 @@ extension ClientSession: BackendResponseSink {
                       build: RunningCommand.Build? = nil, after: RunningCommand.After? = nil) {
         running = RunningCommand(payload: payload, command: command, retriable: retriable, after: after, build: build)
         running?.retries = pendingRetries
+        running?.repeatableRead = pendingRepeatableRead
         pendingRetries = nil
+        pendingRepeatableRead = false
         requestBytes = payload.readableBytes
         responseBytes = 0
         phase = .running
@@ -259,7 +263,12 @@ extension ClientSession: BackendResponseSink {
 
     func backendFailed(_ connection: BackendConnection, error: any Error, forwardedAnything: Bool) {
         if backend === connection { backend = nil }
-        guard running != nil else { return }
+        guard let command = running else { return }
+        if !forwardedAnything, command.sent, command.repeatableRead, !pinned, !inTransaction,
+           command.attempts < max(command.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
+            retryReadIfServerIsGone(command, failedOn: connection, error: error)
+            return
+        }
         if forwardedAnything || pinned || inTransaction || running?.sent == true {
             // The client saw part of the response, or state on that connection is lost: report it.
             running = nil
@@ -272,6 +281,29 @@ extension ClientSession: BackendResponseSink {
         }
         if case .uploadingLocalInfile = phase { phase = .running }
         commandFailed(error, sequenceID: 1)
+    }
+
+    /// A read whose connection died before any byte of the answer: when its server is gone (a new TCP
+    /// connection is refused or times out), the read runs again on another connection — the client does
+    /// not notice the crash. When the server is alive, the connection was killed on purpose (KILL, a
+    /// timeout): the client gets the error, as a direct connection would.
+    private func retryReadIfServerIsGone(_ command: RunningCommand, failedOn connection: BackendConnection, error: any Error) {
+        let endpoint = connection.server.endpoint
+        loopContext.serverIsReachable(endpoint, timeoutMs: 300).whenComplete { [self] result in
+            guard case .running = phase, running != nil else { return }
+            if case .success(false) = result {
+                var retry = command
+                retry.attempts += 1
+                retry.sent = false
+                running = retry
+                logger.info("retrying a read: its server went away before answering", metadata: ["server": "\(endpoint)"])
+                startRunning()
+            } else {
+                running = nil
+                sendError(ProxyError.backendLost.errPacket, sequenceID: 1)
+                commandFinished()
+            }
+        }
     }
 
     /// Passes the client's LOCAL INFILE packets to the backend unchanged, until the empty one.

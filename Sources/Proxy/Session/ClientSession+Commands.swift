@@ -17,6 +17,7 @@ extension ClientSession {
         commandGeneration &+= 1
         pendingTimeoutMs = 0
         pendingRetries = nil
+        pendingRepeatableRead = false
         // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
         if backend == nil, let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {
@@ -120,6 +121,7 @@ extension ClientSession {
             sendError(MySQLErrorCode.unknownCommand.packet("Unsupported 'LOAD DATA LOCAL INFILE' command"), sequenceID: 1)
         default:
             let pins = traits.pinsConnection
+            pendingRepeatableRead = (traits.kind == .select || traits.kind == .show) && !pins && !traits.isMultiStatement
             runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal, after: { session, _, _, isError in
                 if pins && !isError { session.pinned = true }
             })

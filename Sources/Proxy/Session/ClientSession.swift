@@ -54,6 +54,8 @@ final class ClientSession: ChannelInboundHandler {
     var pendingTimeoutMs = 0
     /// A rule's `retries` for the next backend command.
     var pendingRetries: Int?
+    /// The next backend command is a plain read (see `RunningCommand.repeatableRead`).
+    var pendingRepeatableRead = false
     /// Payload bytes of the running command and of its response so far (pool statistics).
     var requestBytes = 0
     var responseBytes = 0
