@@ -86,7 +86,6 @@ public struct JunctionApp {
         let monitorHost = AdminMonitorHost(executor: executor, store: store)
         let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
         monitor.start()
-        defer { monitor.stop() }
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: admin), .init(service: proxy)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -96,6 +95,8 @@ public struct JunctionApp {
         } catch let error as IOError {
             throw StartupError("cannot listen: \(error)")
         }
+        // The monitor stops on its loop before that loop shuts down (its timers would schedule on a dead loop).
+        try? await monitor.stop().get()
         try? await group.shutdownGracefully()
         try? await adminGroup.shutdownGracefully()
         logger.notice("Junction stopped")

@@ -48,8 +48,10 @@ public final class MonitorService {
         }
     }
 
-    public func stop() {
-        loop.execute { [self] in
+    /// Stops the timers and closes the monitor's connections; completes once done on the loop.
+    @discardableResult
+    public func stop() -> EventLoopFuture<Void> {
+        loop.submit { [self] in
             stopped = true
             for connection in connections.values { connection.close() }
             connections = [:]
@@ -61,7 +63,8 @@ public final class MonitorService {
         let settings = host.monitorTopology().settings
         if settings.enabled { round() }
         loop.scheduleTask(in: .milliseconds(Int64(max(100, interval(settings))))) { [weak self] in
-            self?.schedule(every: interval, round)
+            guard let self, !self.stopped else { return }
+            self.schedule(every: interval, round)
         }
     }
 

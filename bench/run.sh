@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Junction's end-to-end benchmark, in one command: installs what is missing (scripts/install-deps.sh),
+# starts the lab (lab/lab.sh start; it stays running), builds Junction only if .build/release/junction is
+# missing, then runs bench/bench.py with the arguments given here.
+#   bench/run.sh                              all workloads, text and prepared, 1/8/32 threads, 4 targets
+#   bench/run.sh --repeat 3 --write-docs      medians of 3 interleaved runs, table into docs/PERFORMANCE.md
+#   bench/run.sh --help                       every option
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case " $* " in
+    *" -h "*|*" --help "*) exec "${PYTHON:-python3}" bench/bench.py --help ;;
+esac
+
+scripts/install-deps.sh >&2
+lab/lab.sh start >&2
+
+if [ ! -x .build/release/junction ]; then
+    echo "== swift build -c release --product junction" >&2
+    swift build -c release --product junction
+fi
+
+# How the docs name the command that produced a table.
+BENCH_COMMAND="bench/run.sh${*:+ $*}"
+export BENCH_COMMAND
+exec "${PYTHON:-python3}" bench/bench.py --junction-bin "$PWD/.build/release/junction" "$@"
