@@ -74,7 +74,7 @@ public struct JunctionApp {
                 return .error(AdminError("Junction Admin Error: JUNCTION \(command.rawValue) is not supported by this build"))
             }
         }
-        _ = ProcessClock.start
+        _ = ProcessUptime.start
         logger.notice("Junction \(JunctionVersion.string) starting", metadata: [
             "datadir": "\(datadir)", "threads": "\(threads)",
             "servers": "\(executor.runtime.mysqlServers.count)", "users": "\(executor.runtime.mysqlUsers.count)",

@@ -2,6 +2,7 @@ import Admin
 import GRDB
 import NIOCore
 import Proxy
+import SQLText
 
 /// Turns the proxy's merged counters into the rows of the `stats_*` tables.
 final class ProxyStatsSource: StatsSource {
@@ -44,7 +45,7 @@ enum StatsTables {
                        "first_seen", "last_seen", "sum_time", "min_time", "max_time", "sum_rows_affected", "sum_rows_sent"]
         let rows = digests.map { key, entry -> [DatabaseValue] in
             [key.hostgroup.databaseValue, key.schemaname.databaseValue, key.username.databaseValue, key.clientAddress.databaseValue,
-             hex(key.digest).databaseValue, entry.digestText.databaseValue, entry.count.databaseValue,
+             QueryDigest.hexString(key.digest).databaseValue, entry.digestText.databaseValue, entry.count.databaseValue,
              entry.firstSeen.databaseValue, entry.lastSeen.databaseValue, Int64(clamping: entry.sumTime).databaseValue,
              Int64(clamping: entry.count == 0 ? 0 : entry.minTime).databaseValue, Int64(clamping: entry.maxTime).databaseValue,
              Int64(clamping: entry.sumRowsAffected).databaseValue, Int64(clamping: entry.sumRowsSent).databaseValue]
@@ -58,7 +59,7 @@ enum StatsTables {
 
     static func globalRows(_ stats: ProxyStatistics, cache: QueryCache.Counters) -> TableRows {
         let values: [(String, String)] = [
-            ("ProxySQL_Uptime", String(ProcessClock.uptimeSeconds)),
+            ("ProxySQL_Uptime", String(ProcessUptime.seconds)),
             ("Active_Transactions", String(stats.activeTransactions)),
             ("Client_Connections_connected", String(stats.clientConnectionsConnected)),
             ("Questions", String(stats.questions)),
@@ -156,15 +157,4 @@ enum StatsTables {
         })
     }
 
-    /// `0x` and 16 upper-case hex digits.
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
-    }
-}
-
-/// Seconds since Junction started.
-enum ProcessClock {
-    static let start = NIODeadline.now()
-    static var uptimeSeconds: Int64 { (NIODeadline.now() - start).nanoseconds / 1_000_000_000 }
 }

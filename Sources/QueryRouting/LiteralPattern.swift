@@ -22,7 +22,7 @@ struct LiteralPattern: Sendable {
         var segments: [[UInt8]] = []
         for part in parts {
             guard !part.isEmpty, part.utf8.allSatisfy(Self.isLiteralByte) else { return nil }
-            segments.append(Array(part.utf8).map { caseless ? Self.lower($0) : $0 })
+            segments.append(Array(part.utf8).map { caseless ? PatternMatcher.lower($0) : $0 })
         }
         self.segments = segments
         self.caseless = caseless
@@ -40,10 +40,6 @@ struct LiteralPattern: Sendable {
         default:
             return false
         }
-    }
-
-    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
-        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
     /// The match result, or nil when the text needs the regex engine (non-ASCII bytes or line breaks).
@@ -73,7 +69,7 @@ struct LiteralPattern: Sendable {
         guard start >= 0, start + segment.count <= text.count else { return false }
         for offset in 0..<segment.count {
             let byte = text[start + offset]
-            if (caseless ? Self.lower(byte) : byte) != segment[offset] { return false }
+            if (caseless ? PatternMatcher.lower(byte) : byte) != segment[offset] { return false }
         }
         return true
     }

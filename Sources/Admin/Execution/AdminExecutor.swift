@@ -17,8 +17,8 @@ public final class AdminExecutor {
     /// The config file Junction started with, for LOAD … FROM CONFIG.
     let configFilePath: String?
     public let logger: Logger
-    /// `admin-read_only` / `PROXYSQL READONLY`: admin SQL runs with `PRAGMA query_only`.
-    var readOnly = false
+    /// `admin-read_only` (also set by `PROXYSQL READONLY`): admin SQL runs with `PRAGMA query_only`.
+    var readOnly: Bool { runtime.variables["admin-read_only"] == "true" }
     /// Where the `stats_*` tables come from: the running proxy's counters.
     public var statsSource: StatsSource?
     /// Runs `PROXYSQL …` commands that act on the process (pause, stop, shutdown…); nil answers "not supported".
@@ -181,17 +181,14 @@ public final class AdminExecutor {
 
     func adminVariablesApplied() throws {
         adminVariables = try runtime.adminVariables()
-        readOnly = adminVariables["admin-read_only"] == "true"
     }
 
     private func proxysql(_ command: ProxySQLCommand, in db: Database) -> AdminResult {
         switch command {
         case .readOnly:
-            readOnly = true
             runtime.variables["admin-read_only"] = "true"
             return .done
         case .readWrite:
-            readOnly = false
             runtime.variables["admin-read_only"] = "false"
             return .done
         case .flushLogs, .flushMySQLClientHosts, .flushConfigDB:

@@ -18,6 +18,8 @@ final class LoopContext {
     /// Open and idle connections per server of a hostgroup (for the pool statistics).
     private var openByServer: [ServerKey: Int] = [:]
     private var idleByServer: [ServerKey: Int] = [:]
+    /// Servers to avoid until the given time (monotonic nanoseconds); see `markUnreachable`.
+    private var unreachableUntil: [ServerEndpoint: UInt64] = [:]
     var questions = 0
     /// Hits per rule of `snapshot.queryRules` (same order), since that rule set was loaded.
     var ruleHits: [Int] = []
@@ -79,10 +81,21 @@ final class LoopContext {
         let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
         var servers = snapshot.hostgroups[request.hostgroup] ?? []
         if let endpoint = request.endpoint { servers = servers.filter { $0.endpoint == endpoint } }
-        let chosen = ServerSelector.choose(from: servers, isUsable: { server in
+        let hasRoom = { (server: BackendServer) in
             (self.openPerServer[server.endpoint] ?? 0) < self.share(of: server.maxConnections)
                 || !(self.idle[self.key(server, request)]?.isEmpty ?? true)
-        }, random: { Int.random(in: $0, using: &self.random) })
+        }
+        var chosen: BackendServer?
+        if !unreachableUntil.isEmpty {
+            // Another server first when one was just found unreachable; it is still a last resort.
+            let now = NIODeadline.now().uptimeNanoseconds
+            unreachableUntil = unreachableUntil.filter { $0.value > now }
+            chosen = ServerSelector.choose(from: servers, isUsable: { hasRoom($0) && self.unreachableUntil[$0.endpoint] == nil },
+                                           random: { Int.random(in: $0, using: &self.random) })
+        }
+        if chosen == nil {
+            chosen = ServerSelector.choose(from: servers, isUsable: hasRoom, random: { Int.random(in: $0, using: &self.random) })
+        }
         guard let server = chosen else {
             if elapsedMs + settings.connectRetriesDelayMs < settings.connectTimeoutServerMaxMs, !servers.isEmpty {
                 loop.scheduleTask(in: .milliseconds(Int64(max(settings.connectRetriesDelayMs, 10)))) {
@@ -137,6 +150,7 @@ final class LoopContext {
                         return
                     }
                     self.logger.info("backend connect failed", metadata: ["backend": "\(server.endpoint)", "error": "\(error)"])
+                    self.markUnreachable(server.endpoint)
                     let elapsed = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
                     if number < settings.connectRetriesOnFailure, elapsed < settings.connectTimeoutServerMaxMs {
                         self.loop.scheduleTask(in: .milliseconds(Int64(settings.connectRetriesDelayMs))) {
@@ -167,6 +181,20 @@ final class LoopContext {
         list.append(conn)
         idle[conn.key] = list
         idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 0] += 1
+    }
+
+    /// A server that refused a connection or vanished under a query: for a second, new work goes to the
+    /// other servers of its hostgroups (the monitor shuns it if it stays away), and its idle pooled
+    /// connections, dead too, are dropped.
+    func markUnreachable(_ endpoint: ServerEndpoint) {
+        unreachableUntil[endpoint] = NIODeadline.now().uptimeNanoseconds + 1_000_000_000
+        for (key, list) in idle where key.endpoint == endpoint {
+            for conn in list {
+                idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: endpoint), default: 1] -= 1
+                conn.close()
+            }
+            idle[key] = nil
+        }
     }
 
     func register(_ session: ClientSession) {

@@ -11,10 +11,8 @@ struct RunningCommand {
     var command: ResponseTracker.Command
     var retriable: Bool
     var attempts = 0
-    /// A rule's `retries`, overriding `mysql-query_retries_on_failure`.
-    var retries: Int?
-    /// A read that may run again elsewhere if its server died before answering (SELECT, SHOW).
-    var repeatableRead = false
+    /// How the query processor (and the statement's kind) says it runs: delay, timeout, retries.
+    var options = CommandOptions()
     /// The command went to a server. From then on a failure is reported, never retried: the server
     /// may have run it (a write would run twice) or killed it on purpose.
     var sent = false
@@ -26,22 +24,30 @@ struct RunningCommand {
     var custom: ((ClientSession, BackendConnection) -> Void)?
 }
 
+/// How the next backend command runs, as decided before it starts (rules, first comment, statement kind).
+struct CommandOptions {
+    /// Milliseconds to wait before it starts (a rule's `delay`).
+    var delayMs = 0
+    /// Kill it after this many milliseconds; 0 = `mysql-default_query_timeout`.
+    var timeoutMs = 0
+    /// A rule's `retries`, overriding `mysql-query_retries_on_failure`.
+    var retries: Int?
+    /// A read that may run again elsewhere if its server died before answering (SELECT, SHOW).
+    var repeatableRead = false
+}
+
 extension ClientSession: BackendResponseSink {
     /// Runs a client command on a backend connection of the session's hostgroup and forwards the response.
     func runOnBackend(_ payload: ByteBuffer, command: ResponseTracker.Command, retriable: Bool = true,
                       build: RunningCommand.Build? = nil, after: RunningCommand.After? = nil) {
-        running = RunningCommand(payload: payload, command: command, retriable: retriable, after: after, build: build)
-        running?.retries = pendingRetries
-        running?.repeatableRead = pendingRepeatableRead
-        pendingRetries = nil
-        pendingRepeatableRead = false
+        running = RunningCommand(payload: payload, command: command, retriable: retriable, options: nextCommandOptions,
+                                 after: after, build: build)
+        nextCommandOptions = CommandOptions()
         requestBytes = payload.readableBytes
         responseBytes = 0
         phase = .running
-        if pendingDelayMs > 0 {
+        if let delay = running?.options.delayMs, delay > 0 {
             // A rule's `delay` (or `query_delay=` in the first comment): wait, without holding the loop.
-            let delay = pendingDelayMs
-            pendingDelayMs = 0
             loopContext.loop.scheduleTask(in: .milliseconds(Int64(delay))) { [self] in
                 guard case .running = phase else { return }
                 startRunning()
@@ -86,7 +92,7 @@ extension ClientSession: BackendResponseSink {
     /// Ends the running command with an error: a dead connection is retried when that is safe.
     func commandFailed(_ error: any Error, sequenceID: UInt8) {
         if var command = running, isRetriable(error), command.retriable, !command.sent, !inTransaction, !pinned,
-           command.attempts < max(command.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
+           command.attempts < max(command.options.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
             command.attempts += 1
             running = command
             logger.info("retrying a command on another backend connection", metadata: ["error": "\(error)"])
@@ -264,8 +270,8 @@ extension ClientSession: BackendResponseSink {
     func backendFailed(_ connection: BackendConnection, error: any Error, forwardedAnything: Bool) {
         if backend === connection { backend = nil }
         guard let command = running else { return }
-        if !forwardedAnything, command.sent, command.repeatableRead, !pinned, !inTransaction,
-           command.attempts < max(command.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
+        if !forwardedAnything, command.sent, command.options.repeatableRead, !pinned, !inTransaction,
+           command.attempts < max(command.options.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
             retryReadIfServerIsGone(command, failedOn: connection, error: error)
             return
         }
@@ -292,6 +298,7 @@ extension ClientSession: BackendResponseSink {
         loopContext.serverIsReachable(endpoint, timeoutMs: 300).whenComplete { [self] result in
             guard case .running = phase, running != nil else { return }
             if case .success(false) = result {
+                loopContext.markUnreachable(endpoint)
                 var retry = command
                 retry.attempts += 1
                 retry.sent = false

@@ -15,9 +15,7 @@ extension ClientSession {
         cacheCapture = nil
         commandStartedNanos = NIODeadline.now().uptimeNanoseconds
         commandGeneration &+= 1
-        pendingTimeoutMs = 0
-        pendingRetries = nil
-        pendingRepeatableRead = false
+        nextCommandOptions = CommandOptions()
         // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
         if backend == nil, let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {
@@ -121,7 +119,7 @@ extension ClientSession {
             sendError(MySQLErrorCode.unknownCommand.packet("Unsupported 'LOAD DATA LOCAL INFILE' command"), sequenceID: 1)
         default:
             let pins = traits.pinsConnection
-            pendingRepeatableRead = (traits.kind == .select || traits.kind == .show) && !pins && !traits.isMultiStatement
+            nextCommandOptions.repeatableRead = (traits.kind == .select || traits.kind == .show) && !pins && !traits.isMultiStatement
             runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal, after: { session, _, _, isError in
                 if pins && !isError { session.pinned = true }
             })
@@ -258,10 +256,11 @@ extension ClientSession {
 }
 
 /// Seconds since the process started (COM_STATISTICS).
-enum ProcessUptime {
-    static let start = NIODeadline.now()
+/// Seconds since Junction started, and wall-clock seconds without a system call.
+public enum ProcessUptime {
+    public static let start = NIODeadline.now()
     static let startEpoch = Int(Date().timeIntervalSince1970)
-    static var seconds: Int64 { (NIODeadline.now() - start).nanoseconds / 1_000_000_000 }
+    public static var seconds: Int64 { (NIODeadline.now() - start).nanoseconds / 1_000_000_000 }
     /// Wall-clock seconds without a system call: the start's epoch plus the monotonic uptime.
     static var epochSeconds: Int { startEpoch + Int(seconds) }
 }

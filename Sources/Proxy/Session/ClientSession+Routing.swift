@@ -28,12 +28,8 @@ extension ClientSession {
             return .run(rewritten: nil)
         }
         let text = String(decoding: sql, as: UTF8.self)
-        let context = QueryContext(query: text, username: user.username, schemaname: settings.schema ?? snapshot.settings.defaultSchema,
-                                   clientAddress: self.context?.remoteAddress?.ipAddress,
-                                   proxyAddress: self.context?.localAddress?.ipAddress, proxyPort: self.context?.localAddress?.port,
-                                   startFlag: nextQueryFlagIN ?? 0, digest: digest)
-        let decision = QueryProcessor.evaluate(rules, context, iterations: snapshot.settings.queryProcessorIterations)
-        for index in decision.matchedRules where index < loopContext.ruleHits.count { loopContext.ruleHits[index] += 1 }
+        let context = queryContext(text, user: user, digest: digest, startFlag: nextQueryFlagIN ?? 0, isTextQuery: true)
+        let decision = evaluateRules(rules, context)
         nextQueryFlagIN = decision.nextQueryFlagIN
         if let message = decision.errorMsg {
             sendError(ErrPacket(errorCode: 1148, sqlState: "42000", message: message), sequenceID: 1)
@@ -47,9 +43,9 @@ extension ClientSession {
         }
         if !bound { hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup }
         if decision.multiplex == 0 { pinned = true } // keep this session on its connection from now on
-        if let delay = decision.delay, delay > 0 { pendingDelayMs = delay }
-        if let timeout = decision.timeout, timeout > 0 { pendingTimeoutMs = timeout }
-        pendingRetries = decision.retries
+        nextCommandOptions.delayMs = max(decision.delay ?? 0, 0)
+        nextCommandOptions.timeoutMs = max(decision.timeout ?? 0, 0)
+        nextCommandOptions.retries = decision.retries
         if decision.mirrorHostgroup != nil || decision.mirrorFlagOUT != nil {
             // The mirror's own evaluation starts at mirror_flagOUT; mirror_hostgroup, when set, wins.
             var target = decision.mirrorHostgroup
@@ -78,14 +74,22 @@ extension ClientSession {
     func routePrepared(sql: String, digest: QueryDigest?) {
         let rules = loopContext.snapshot.queryRules
         guard let user, backend == nil, !rules.isEmpty else { return }
-        let context = QueryContext(query: sql, username: user.username,
-                                   schemaname: settings.schema ?? loopContext.snapshot.settings.defaultSchema,
-                                   clientAddress: self.context?.remoteAddress?.ipAddress,
-                                   proxyAddress: self.context?.localAddress?.ipAddress, proxyPort: self.context?.localAddress?.port,
-                                   startFlag: 0, digest: digest, isTextQuery: false)
-        let decision = QueryProcessor.evaluate(rules, context)
-        for index in decision.matchedRules where index < loopContext.ruleHits.count { loopContext.ruleHits[index] += 1 }
+        let decision = evaluateRules(rules, queryContext(sql, user: user, digest: digest, startFlag: 0, isTextQuery: false))
         hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup
+    }
+
+    /// What the rules see of a query: its text and digest, the user, the current schema and the addresses.
+    func queryContext(_ query: String, user: ProxyUser, digest: QueryDigest?, startFlag: Int, isTextQuery: Bool) -> QueryContext {
+        QueryContext(query: query, username: user.username, schemaname: settings.schema ?? loopContext.snapshot.settings.defaultSchema,
+                     clientAddress: addresses.client, proxyAddress: addresses.local, proxyPort: addresses.localPort,
+                     startFlag: startFlag, digest: digest, isTextQuery: isTextQuery)
+    }
+
+    /// Evaluates the rules and counts the hits of those that matched.
+    func evaluateRules(_ rules: QueryRuleSet, _ context: QueryContext) -> QueryRoutingDecision {
+        let decision = QueryProcessor.evaluate(rules, context, iterations: loopContext.snapshot.settings.queryProcessorIterations)
+        for index in decision.matchedRules where index < loopContext.ruleHits.count { loopContext.ruleHits[index] += 1 }
+        return decision
     }
 }
 
@@ -117,14 +121,14 @@ extension ClientSession {
                 loopContext.statistics.recordError(
                     ErrorKey(hostgroup: hostgroup, endpoint: connection.server.endpoint, username: user.username,
                              schemaname: settings.schema ?? "", errorCode: error.code),
-                    message: error.message, clientAddress: context?.remoteAddress?.ipAddress ?? "", epoch: ProcessUptime.epochSeconds)
+                    message: error.message, clientAddress: addresses.client ?? "", epoch: ProcessUptime.epochSeconds)
             }
         }
         guard let query = queryInFlight, let user else { return }
         queryInFlight = nil
         let settings = loopContext.snapshot.settings
         let key = DigestKey(hostgroup: hostgroup, schemaname: self.settings.schema ?? settings.defaultSchema, username: user.username,
-                            clientAddress: settings.digestsTrackHostname ? (context?.remoteAddress?.ipAddress ?? "") : "",
+                            clientAddress: settings.digestsTrackHostname ? (addresses.client ?? "") : "",
                             digest: query.digest.hash)
         let elapsed = (NIODeadline.now().uptimeNanoseconds &- query.startNanos) / 1000
         if elapsed > UInt64(settings.longQueryTimeMs) * 1000 { loopContext.statistics.slowQueries += 1 }
@@ -147,7 +151,7 @@ extension ClientSession {
         let conn = backend
         return ClientProcessInfo(
             threadID: threadID, sessionID: connectionID, user: user?.username ?? "", schema: settings.schema ?? "",
-            clientHost: context?.remoteAddress?.ipAddress ?? "", clientPort: context?.remoteAddress?.port ?? 0,
+            clientHost: addresses.client ?? "", clientPort: addresses.clientPort ?? 0,
             hostgroup: conn?.server.hostgroup, localBackendHost: conn?.channel?.localAddress?.ipAddress,
             localBackendPort: conn?.channel?.localAddress?.port, backendHost: conn?.server.endpoint.host,
             backendPort: conn?.server.endpoint.port, command: running == nil ? "Sleep" : "Query",
@@ -161,8 +165,8 @@ extension ClientSession {
 extension ClientSession {
     func armQueryTimeout(on conn: BackendConnection) {
         let settings = loopContext.snapshot.settings
-        let timeout = pendingTimeoutMs > 0 ? pendingTimeoutMs : settings.defaultQueryTimeoutMs
-        pendingTimeoutMs = 0
+        let ruleTimeout = running?.options.timeoutMs ?? 0
+        let timeout = ruleTimeout > 0 ? ruleTimeout : settings.defaultQueryTimeoutMs
         // The default (a day) never fires in practice: no timer for it on every query.
         guard timeout > 0, timeout < ProxySettings.defaultQueryTimeoutDefault else { return }
         commandGeneration &+= 1

@@ -48,14 +48,10 @@ final class ClientSession: ChannelInboundHandler {
     var queryInFlight: QueryInFlight?
     /// The result of the running query is being kept for the query cache.
     var cacheCapture: CacheCapture?
-    /// Milliseconds to wait before the next backend command starts (a rule's `delay`).
-    var pendingDelayMs = 0
-    /// A rule's `timeout` for the next backend command, in milliseconds (0: `mysql-default_query_timeout`).
-    var pendingTimeoutMs = 0
-    /// A rule's `retries` for the next backend command.
-    var pendingRetries: Int?
-    /// The next backend command is a plain read (see `RunningCommand.repeatableRead`).
-    var pendingRepeatableRead = false
+    /// The client's and Junction's side of the client connection, read once (SocketAddress → String costs).
+    var addresses = ClientAddresses()
+    /// How the next backend command runs (set while routing it, moved into `running` when it starts).
+    var nextCommandOptions = CommandOptions()
     /// Payload bytes of the running command and of its response so far (pool statistics).
     var requestBytes = 0
     var responseBytes = 0
@@ -95,6 +91,8 @@ final class ClientSession: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
+        addresses = ClientAddresses(client: context.remoteAddress?.ipAddress, clientPort: context.remoteAddress?.port,
+                                    local: context.localAddress?.ipAddress, localPort: context.localAddress?.port)
         loopContext.register(self)
         loopContext.refreshSnapshot()  // a LOAD … TO RUNTIME since the last command on this loop counts for logins
         let settings = loopContext.snapshot.settings
@@ -230,3 +228,11 @@ final class ClientSession: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension ClientSession: Sendable {}
+
+/// Addresses of a client connection, for rules (client_addr, proxy_addr, proxy_port) and statistics.
+struct ClientAddresses {
+    var client: String?
+    var clientPort: Int?
+    var local: String?
+    var localPort: Int?
+}

@@ -6,7 +6,10 @@ public struct QueryDigest: Sendable, Equatable {
     public let firstComment: String?
 
     /// As the stats tables and `mysql_query_rules.digest` show it: `0x` and 16 upper-case hex digits.
-    public var hexString: String {
+    public var hexString: String { Self.hexString(hash) }
+
+    /// `0x` and 16 upper-case hex digits, as digests are shown everywhere.
+    public static func hexString(_ hash: UInt64) -> String {
         let digits = String(hash, radix: 16, uppercase: true)
         return "0x" + String(repeating: "0", count: 16 - digits.count) + digits
     }
