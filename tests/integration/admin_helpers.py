@@ -388,3 +388,12 @@ def _port_open(port: int) -> bool:
 def proxy_login(port: int, user: str, password: str, **kw) -> pymysql.connections.Connection:
     return pymysql.connect(host=HOST, port=port, user=user, password=password, autocommit=True,
                            connect_timeout=10, read_timeout=30, **kw)
+
+
+def own_junction(directory, admin_port: int, proxy_port: int):
+    """For a fixture (`yield from own_junction(...)`): a JunctionProcess of the test's own, which must stop
+    cleanly at the end."""
+    j = JunctionProcess(directory, admin_port, proxy_port)
+    yield j
+    rc = j.stop()
+    assert rc == 0, f"junction exited with {rc}:\n{j.log()}"

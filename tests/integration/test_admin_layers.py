@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from admin_helpers import Admin, JunctionProcess, proxy_login
+from admin_helpers import Admin, JunctionProcess, proxy_login, own_junction
 from conftest import DIRECT, HOST, LAB_PORT
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's admin interface"), pytest.mark.proxy_only]
@@ -51,10 +51,7 @@ def write_default_config(j: JunctionProcess, **kw):
 @pytest.fixture
 def junction(tmp_path, lab):
     """A Junction of this test's own; stopped (and required to stop cleanly) at the end."""
-    j = JunctionProcess(tmp_path, ADMIN_PORT, PROXY_PORT)
-    yield j
-    rc = j.stop()
-    assert rc == 0, f"junction exited with {rc}:\n{j.log()}"
+    yield from own_junction(tmp_path, ADMIN_PORT, PROXY_PORT)
 
 
 @pytest.fixture

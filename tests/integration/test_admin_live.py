@@ -10,7 +10,7 @@ import threading
 import pymysql
 import pytest
 
-from admin_helpers import JunctionProcess, connect_error, create_lab_user, drop_lab_user, proxy_login
+from admin_helpers import connect_error, create_lab_user, drop_lab_user, proxy_login, own_junction
 from conftest import DIRECT, LAB_PORT, uniq, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's admin interface"), pytest.mark.proxy_only]
@@ -22,10 +22,8 @@ PRIMARY, REPLICA1 = LAB_PORT, LAB_PORT + 1
 
 @pytest.fixture
 def junction(tmp_path, lab):
-    j = JunctionProcess(tmp_path, ADMIN_PORT, PROXY_PORT)
-    yield j
-    rc = j.stop()
-    assert rc == 0, f"junction exited with {rc}:\n{j.log()}"
+    """A Junction of this test's own; stopped (and required to stop cleanly) at the end."""
+    yield from own_junction(tmp_path, ADMIN_PORT, PROXY_PORT)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from admin_helpers import JunctionProcess, _client, _lab_env
-from conftest import DIRECT, HOST, LAB_PORT, wait_until
+from admin_helpers import _client, _lab_env, own_junction
+from conftest import DIRECT, LAB_PORT, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's monitor"), pytest.mark.proxy_only]
 
@@ -34,10 +34,8 @@ def server_sql(which: str, sql: str) -> str:
 
 @pytest.fixture
 def junction(tmp_path, lab):
-    j = JunctionProcess(tmp_path, ADMIN_PORT, PROXY_PORT)
-    yield j
-    rc = j.stop()
-    assert rc == 0, f"junction exited with {rc}:\n{j.log()}"
+    """A Junction of this test's own; stopped (and required to stop cleanly) at the end."""
+    yield from own_junction(tmp_path, ADMIN_PORT, PROXY_PORT)
 
 
 def start(junction, servers, extra=""):
@@ -174,7 +172,6 @@ def test_reads_survive_a_replica_crash(junction):
     """kill -9 of a replica's mariadbd while a client reads in a loop: the reads that were running on it
     run again on the other replica (its server is gone), so the client sees no error at all."""
     import threading
-    import time
     from admin_helpers import proxy_login
 
     a = start(junction, [(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)], extra="monitor_ping_max_failures=2")

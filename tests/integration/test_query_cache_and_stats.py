@@ -14,23 +14,19 @@ import threading
 import time
 
 import mysql.connector
-import pymysql
 import pytest
 
-from admin_helpers import Admin, JunctionProcess, cli, create_lab_user, drop_lab_user, proxy_login
-from conftest import DIRECT, HOST, LAB_PORT, uniq, wait_until
+from admin_helpers import Admin, JunctionProcess, cli, create_lab_user, drop_lab_user
+from split_lab import (PRIMARY, PRIMARY_ID, READER, REPLICA1, REPLICA2, REPLICA_IDS, SCHEMA, WRITER, ClientConnections,
+                       LabTables, direct, direct_value, on_primary, one, q, sql_error, sqlquote, wait_replicated_value)
+from conftest import DIRECT, HOST, uniq, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's query processor and statistics"),
               pytest.mark.proxy_only]
 
 ADMIN_PORT = 17432
 PROXY_PORT = 17433
-PRIMARY, REPLICA1, REPLICA2 = LAB_PORT, LAB_PORT + 1, LAB_PORT + 2
-WRITER, READER = 10, 20
-PRIMARY_ID = 1
-REPLICA_IDS = {2, 3}
 PORT_OF_ID = {1: PRIMARY, 2: REPLICA1, 3: REPLICA2}
-SCHEMA = "sbtest"
 OTHER_PASSWORD = "qcs-other-pw"
 
 LATENCY_BUCKETS = ["cnt_100us", "cnt_500us", "cnt_1ms", "cnt_5ms", "cnt_10ms", "cnt_50ms", "cnt_100ms", "cnt_500ms",
@@ -80,115 +76,19 @@ def reset(a: Admin):
 
 @pytest.fixture
 def conns(junction):
-    """Client connections (PyMySQL) through Junction, schema sbtest unless told otherwise; closed after the test."""
-    opened = []
-
-    def make(user: str = "app", password: str = "app", database: str | None = SCHEMA, **kw):
-        if database is not None:
-            kw["database"] = database
-        c = proxy_login(PROXY_PORT, user, password, **kw)
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        try:
-            c.close()
-        except Exception:
-            pass
+    connections = ClientConnections(PROXY_PORT)
+    yield connections
+    connections.close_all()
 
 
 @pytest.fixture
 def sbtable(lab):
-    """Makes tables in sbtest on the primary (directly), waits for them on both replicas; dropped afterwards."""
-    names = []
-
-    def make(ddl_columns: str = "id INT PRIMARY KEY, k INT NOT NULL DEFAULT 0", rows: list[tuple] | None = None) -> str:
-        name = uniq("qcs")
-        names.append(name)
-        c = primary()
-        with c.cursor() as cur:
-            cur.execute(f"CREATE TABLE {SCHEMA}.{name} ({ddl_columns})")
-            for r in rows or []:
-                cur.execute(f"INSERT INTO {SCHEMA}.{name} VALUES ({', '.join(['%s'] * len(r))})", r)
-        c.close()
-        wait_replicated(f"SELECT COUNT(*) FROM {SCHEMA}.{name}", len(rows or []))
-        return name
-
-    yield make
-    if names:
-        c = primary()
-        with c.cursor() as cur:
-            cur.execute("SET SESSION lock_wait_timeout = 5")
-            for n in names:
-                try:
-                    cur.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{n}")
-                except pymysql.err.OperationalError as e:
-                    print(f"could not drop {n}: {e}")
-        c.close()
-
-
-def primary(port: int = PRIMARY) -> pymysql.connections.Connection:
-    """A direct connection to a lab server (the primary unless told otherwise), behind Junction's back."""
-    return pymysql.connect(host=HOST, port=port, user="app", password="app", autocommit=True, connect_timeout=10,
-                           read_timeout=60)
-
-
-def direct_value(port: int, sql: str):
-    c = primary(port)
-    try:
-        with c.cursor() as cur:
-            cur.execute(sql)
-            row = cur.fetchone()
-            return None if row is None else row[0]
-    except pymysql.err.ProgrammingError:
-        return None  # the table is not there yet
-    finally:
-        c.close()
-
-
-def on_primary(sql: str):
-    c = primary()
-    try:
-        with c.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        c.close()
-
-
-def wait_replicated(sql: str, expected):
-    """Waits until `sql` (one value) returns `expected` on both replicas."""
-    for port in (REPLICA1, REPLICA2):
-        wait_until(lambda: direct_value(port, sql) == expected, timeout=60, interval=0.05,
-                   what=f"{sql!r} = {expected!r} on the replica {port}")
+    tables = LabTables("qcs")
+    yield tables
+    tables.drop_all()
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def q(conn, sql: str, args=None) -> list[tuple]:
-    with conn.cursor() as cur:
-        cur.execute(sql, args)
-        return list(cur.fetchall()) if cur.description else []
-
-
-def one(conn, sql: str):
-    rows = q(conn, sql)
-    assert len(rows) == 1 and len(rows[0]) == 1, f"{sql!r} returned {rows!r}"
-    return rows[0][0]
-
-
-def sql_error(conn, sql: str) -> tuple[int, str]:
-    try:
-        q(conn, sql)
-    except pymysql.err.MySQLError as e:
-        return e.args[0], e.args[1] if len(e.args) > 1 else ""
-    raise AssertionError(f"{sql!r} succeeded; an error was expected")
-
-
-def sqlquote(s: str) -> str:
-    """A string literal for the admin (SQLite syntax: a backslash is an ordinary character)."""
-    return "'" + s.replace("'", "''") + "'"
 
 
 def load(a: Admin, *rules: dict):
@@ -278,7 +178,7 @@ def test_cache_ttl_serves_the_cached_value_until_the_ttl_expires(admin, sbtable,
     assert first["Memory_bytes"] > 0 and first["bytes_IN"] > before["bytes_IN"], first
 
     on_primary(f"UPDATE {SCHEMA}.{table} SET k = 200 WHERE id = 1")
-    wait_replicated(f"SELECT k FROM {SCHEMA}.{table} WHERE id = 1", 200)
+    wait_replicated_value(f"SELECT k FROM {SCHEMA}.{table} WHERE id = 1", 200)
     assert q(c, query) == [(100,)], "within the TTL the cached (old) value is returned"
     assert (time.monotonic() - started) * 1000 < ttl_ms, "the test was too slow to be within the TTL"
     second = qc(admin)
@@ -301,7 +201,7 @@ def test_cache_ttl_serves_the_cached_value_until_the_ttl_expires(admin, sbtable,
     assert digest_counts(admin, table)[(READER, f"select k from sbtest.{table} where id = ?")] == 2
     # ... and that fresh value is cached in turn.
     on_primary(f"UPDATE {SCHEMA}.{table} SET k = 300 WHERE id = 1")
-    wait_replicated(f"SELECT k FROM {SCHEMA}.{table} WHERE id = 1", 300)
+    wait_replicated_value(f"SELECT k FROM {SCHEMA}.{table} WHERE id = 1", 300)
     assert q(c, query) == [(200,)]
 
 
@@ -470,7 +370,7 @@ def test_mirrored_insert_runs_twice_on_the_primary(admin, sbtable, conns):
         assert cur.lastrowid in (1, 2), cur.lastrowid
     count = f"SELECT COUNT(*) FROM {SCHEMA}.{table}"
     wait_until(lambda: direct_value(PRIMARY, count) == 2, timeout=10, what="the mirrored insert's second row")
-    rows = q(primary(), f"SELECT k FROM {SCHEMA}.{table}")
+    rows = q(direct(), f"SELECT k FROM {SCHEMA}.{table}")
     assert rows == [(42,), (42,)], rows
     assert one(c, "select 5") == 5, "the session goes on"
     time.sleep(0.2)

@@ -15,22 +15,18 @@ from __future__ import annotations
 import re
 import time
 
-import pymysql
 import pytest
 
-from admin_helpers import Admin, JunctionProcess, cli, create_lab_user, drop_lab_user, proxy_login, transcript
-from conftest import DIRECT, HOST, LAB_PORT, uniq, wait_until
+from admin_helpers import Admin, JunctionProcess, cli, create_lab_user, drop_lab_user, transcript
+from split_lab import (PRIMARY, PRIMARY_ID, READER, REPLICA1, REPLICA2, REPLICA_IDS, SCHEMA, WRITER, ClientConnections,
+                       LabTables, count_rows, one, q, sql_error, sqlquote, wait_replicated)
+from conftest import DIRECT, HOST, uniq, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's query processor"), pytest.mark.proxy_only]
 
 ADMIN_PORT = 17332
 PROXY_PORT = 17333
 SECOND_PORT = 17334  # a second client interface, for proxy_port rules
-PRIMARY, REPLICA1, REPLICA2 = LAB_PORT, LAB_PORT + 1, LAB_PORT + 2
-WRITER, READER = 10, 20
-PRIMARY_ID = 1
-REPLICA_IDS = {2, 3}
-SCHEMA = "sbtest"
 OTHER_PASSWORD = "qr-other-pw"
 
 DIGEST_COLUMNS = ["hostgroup", "schemaname", "username", "client_address", "digest", "digest_text", "count_star",
@@ -91,90 +87,19 @@ def clear_rules(a: Admin):
 
 @pytest.fixture
 def conns(junction):
-    """Client connections through Junction (schema sbtest unless told otherwise); closed after the test."""
-    opened = []
-
-    def make(port: int = PROXY_PORT, user: str = "app", password: str = "app", database: str | None = SCHEMA, **kw):
-        if database is not None:
-            kw["database"] = database
-        c = proxy_login(port, user, password, **kw)
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        try:
-            c.close()
-        except Exception:
-            pass
+    connections = ClientConnections(PROXY_PORT)
+    yield connections
+    connections.close_all()
 
 
 @pytest.fixture
 def sbtable(lab):
-    """Makes tables in sbtest on the primary (directly), waits for them on both replicas; dropped afterwards."""
-    names = []
-
-    def make(ddl_columns: str = "id INT PRIMARY KEY, k INT NOT NULL DEFAULT 0", rows: list[tuple] | None = None) -> str:
-        name = uniq("qr")
-        names.append(name)
-        c = primary()
-        with c.cursor() as cur:
-            cur.execute(f"CREATE TABLE {SCHEMA}.{name} ({ddl_columns})")
-            for r in rows or []:
-                cur.execute(f"INSERT INTO {SCHEMA}.{name} VALUES ({', '.join(['%s'] * len(r))})", r)
-        c.close()
-        wait_replicated(name, len(rows or []))
-        return name
-
-    yield make
-    if names:
-        c = primary()
-        with c.cursor() as cur:
-            cur.execute("SET SESSION lock_wait_timeout = 5")
-            for n in names:
-                try:
-                    cur.execute(f"DROP TABLE IF EXISTS {SCHEMA}.{n}")
-                except pymysql.err.OperationalError as e:
-                    print(f"could not drop {n}: {e}")
-        c.close()
-
-
-def primary(port: int = PRIMARY) -> pymysql.connections.Connection:
-    return pymysql.connect(host=HOST, port=port, user="app", password="app", autocommit=True, connect_timeout=10,
-                           read_timeout=60)
-
-
-def count_rows(port: int, table: str) -> int | None:
-    c = primary(port)
-    try:
-        with c.cursor() as cur:
-            cur.execute(f"SELECT COUNT(*) FROM {SCHEMA}.{table}")
-            return cur.fetchone()[0]
-    except pymysql.err.ProgrammingError:
-        return None  # not there yet
-    finally:
-        c.close()
-
-
-def wait_replicated(table: str, count: int):
-    for port in (REPLICA1, REPLICA2):
-        wait_until(lambda: count_rows(port, table) == count, timeout=60, interval=0.1,
-                   what=f"{SCHEMA}.{table} with {count} rows on the replica {port}")
+    tables = LabTables("qr")
+    yield tables
+    tables.drop_all()
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def q(conn, sql: str) -> list[tuple]:
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        return list(cur.fetchall()) if cur.description else []
-
-
-def one(conn, sql: str):
-    rows = q(conn, sql)
-    assert len(rows) == 1 and len(rows[0]) == 1, f"{sql!r} returned {rows!r}"
-    return rows[0][0]
 
 
 def server_id(conn, sql: str = "select @@server_id") -> int:
@@ -191,19 +116,6 @@ def server_ids(conn, sql: str = "select @@server_id", n: int = 20) -> list[int]:
 def on_reader(ids) -> bool:
     ids = [ids] if isinstance(ids, int) else ids
     return set(ids) <= REPLICA_IDS
-
-
-def sql_error(conn, sql: str) -> tuple[int, str]:
-    try:
-        q(conn, sql)
-    except pymysql.err.MySQLError as e:
-        return e.args[0], e.args[1] if len(e.args) > 1 else ""
-    raise AssertionError(f"{sql!r} succeeded; an error was expected")
-
-
-def sqlquote(s: str) -> str:
-    """A string literal for the admin (SQLite syntax: a backslash is an ordinary character)."""
-    return "'" + s.replace("'", "''") + "'"
 
 
 def add_rule(a: Admin, **cols):
