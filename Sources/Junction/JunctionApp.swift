@@ -86,6 +86,7 @@ public struct JunctionApp {
         let monitorHost = AdminMonitorHost(executor: executor, store: store)
         let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
         monitor.start()
+        store.connectFailureHandler.withLockedValue { $0 = { host, port in monitor.connectFailed(host: host, port: port) } }
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: admin), .init(service: proxy)],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -61,6 +61,8 @@ enum RuntimeBuilder {
         s.connectTimeoutClientMs = v.connectTimeoutClient
         s.freeConnectionsPct = v.freeConnectionsPct
         s.connectionMaxAgeMs = v.connectionMaxAgeMs
+        s.pingIntervalServerMs = v.pingIntervalServerMsec
+        s.pingTimeoutServerMs = Int(v["mysql-ping_timeout_server"] ?? "") ?? 200
         s.defaultSchema = v.defaultSchema
         s.maxAllowedPacket = v.maxAllowedPacket
         s.enableLoadDataLocalInfile = v.enableLoadDataLocalInfile

@@ -54,6 +54,11 @@ public struct MonitorSettings: Sendable, Equatable {
     public var replicationLagCount = 1
     /// Lag assumed when replication is stopped (Seconds_Behind_Master is NULL).
     public var slaveLagWhenNull = 60
+    /// `mysql-shun_on_failures`, `mysql-shun_recovery_time_sec` and the connect settings they depend on.
+    public var shunOnFailures = 5
+    public var shunRecoveryTimeSec = 10
+    public var connectRetriesOnFailure = 10
+    public var connectTimeoutServerMaxMs = 10_000
 
     public init() {}
 
@@ -77,5 +82,9 @@ public struct MonitorSettings: Sendable, Equatable {
         replicationLagTimeoutMs = int("mysql-monitor_replication_lag_timeout", replicationLagTimeoutMs)
         replicationLagCount = int("mysql-monitor_replication_lag_count", replicationLagCount)
         slaveLagWhenNull = int("mysql-monitor_slave_lag_when_null", slaveLagWhenNull)
+        shunOnFailures = int("mysql-shun_on_failures", shunOnFailures)
+        shunRecoveryTimeSec = int("mysql-shun_recovery_time_sec", shunRecoveryTimeSec)
+        connectRetriesOnFailure = int("mysql-connect_retries_on_failure", connectRetriesOnFailure)
+        connectTimeoutServerMaxMs = int("mysql-connect_timeout_server_max", connectTimeoutServerMaxMs)
     }
 }

@@ -12,25 +12,37 @@ import NIOCore
 public final class MonitorService {
     typealias Endpoint = ReadOnlyPlacement.Endpoint
 
-    private let loop: EventLoop
-    private weak var host: MonitorHost?
-    private let logger: Logger
+    let loop: EventLoop
+    private(set) weak var host: MonitorHost?
+    let logger: Logger
     private var connections: [Endpoint: MySQLClientConnection] = [:]
     /// Consecutive failed read_only checks per server.
     private var readOnlyFailures: [Endpoint: Int] = [:]
     private var readOnlyRoundRunning = false
-    /// Consecutive failed pings per server, and the servers the monitor shunned for them.
+    /// Consecutive failed pings per server.
     private var pingFailures: [Endpoint: Int] = [:]
-    private var shunnedByMonitor: Set<Endpoint> = []
+    /// Why Junction shunned each server it shunned (a server comes back only when no reason is left).
+    var shunReasons: [Endpoint: Set<ShunReason>] = [:]
+    /// Failed connects reported by the query path (`mysql-shun_on_failures`).
+    var connectFailures = ConnectFailureShunning()
+
+    enum ShunReason: Hashable {
+        /// `mysql-monitor_ping_max_failures` pings failed in a row.
+        case pings
+        /// `mysql-shun_on_failures` connects from the query path failed within a second.
+        case connectFailures
+    }
     /// Consecutive checks over `max_replication_lag`, per hostgroup entry, and the entries shunned for lag.
     private var lagStrikes: [LagKey: Int] = [:]
     private var shunnedForLag: Set<LagKey> = []
+    /// Servers that answer only `SHOW REPLICA STATUS` (MySQL 8.4 dropped `SHOW SLAVE STATUS`).
+    private var usesReplicaStatus: Set<Endpoint> = []
 
     struct LagKey: Hashable {
         var hostgroup: Int
         var endpoint: Endpoint
     }
-    private var stopped = false
+    private(set) var stopped = false
 
     public init(loop: EventLoop, host: MonitorHost, logger: Logger) {
         self.loop = loop
@@ -122,39 +134,42 @@ public final class MonitorService {
                                                       successUs: latency, error: nil))
                     self.host?.serverLatency(host: endpoint.host, port: endpoint.port, microseconds: latency)
                     self.pingFailures[endpoint] = 0
-                    if self.shunnedByMonitor.contains(endpoint) { self.setShunned(endpoint, false) }
+                    self.setShunned(endpoint, false, for: .pings,
+                                    reason: "\(endpoint.host):\(endpoint.port) answers pings again: ONLINE")
                 case .failure(let error):
                     self.dropConnection(endpoint)
                     self.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
                                                       successUs: nil, error: "\(error)"))
                     let failures = (self.pingFailures[endpoint] ?? 0) + 1
                     self.pingFailures[endpoint] = failures
-                    if failures >= topology.settings.pingMaxFailures, !self.shunnedByMonitor.contains(endpoint) {
-                        self.setShunned(endpoint, true)
+                    if failures >= topology.settings.pingMaxFailures {
+                        self.setShunned(endpoint, true, for: .pings,
+                                        reason: "\(endpoint.host):\(endpoint.port) failed \(failures) pings: SHUNNED")
                     }
                 }
             }
         }
     }
 
-    /// Shuns a server that failed `mysql-monitor_ping_max_failures` pings in a row (in every hostgroup), and
-    /// brings it back ONLINE at its next successful ping. Only statuses the monitor set are undone.
-    private func setShunned(_ endpoint: Endpoint, _ shun: Bool) {
+    /// Shuns a server (in every hostgroup) for `reason`, or takes that reason back; it is ONLINE again once
+    /// no reason is left and no hostgroup entry is shunned for lag. Only statuses Junction set are undone:
+    /// a server a user set SHUNNED stays so.
+    func setShunned(_ endpoint: Endpoint, _ shun: Bool, for cause: ShunReason, reason: String) {
         guard let host else { return }
+        var reasons = shunReasons[endpoint] ?? []
+        if shun { guard reasons.insert(cause).inserted else { return } } else { guard reasons.remove(cause) != nil else { return } }
+        shunReasons[endpoint] = reasons.isEmpty ? nil : reasons
         var servers = host.monitorTopology().servers
         var changed = false
         for index in servers.indices where servers[index].hostname == endpoint.host && servers[index].port == endpoint.port {
             if shun, servers[index].status == .online { servers[index].status = .shunned; changed = true }
             let lagKey = LagKey(hostgroup: servers[index].hostgroupID, endpoint: endpoint)
-            if !shun, servers[index].status == .shunned, !shunnedForLag.contains(lagKey) {
+            if !shun, reasons.isEmpty, servers[index].status == .shunned, !shunnedForLag.contains(lagKey) {
                 servers[index].status = .online
                 changed = true
             }
         }
-        if shun { shunnedByMonitor.insert(endpoint) } else { shunnedByMonitor.remove(endpoint) }
         guard changed else { return }
-        let reason = shun ? "\(endpoint.host):\(endpoint.port) failed \(pingFailures[endpoint] ?? 0) pings: SHUNNED"
-                          : "\(endpoint.host):\(endpoint.port) answers pings again: ONLINE"
         logger.warning("monitor changes a server's status", metadata: ["reason": "\(reason)"])
         host.applyMonitorPlacement(servers, reason: reason)
     }
@@ -172,18 +187,23 @@ public final class MonitorService {
         let watched = Set(entries.map { Endpoint(host: $0.hostname, port: $0.port) })
         for endpoint in watched {
             let start = Self.nowUs
+            let statement = usesReplicaStatus.contains(endpoint) ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS"
             connection(to: endpoint, settings).flatMap { connection in
-                connection.query("SHOW SLAVE STATUS", timeoutMs: settings.replicationLagTimeoutMs)
+                connection.query(statement, timeoutMs: settings.replicationLagTimeoutMs)
             }.whenComplete { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .success(let status):
                     // Not a replica: no lag to judge. Stopped replication: the configured stand-in.
                     guard !status.rows.isEmpty else { return }
-                    let lag = status.first("Seconds_Behind_Master").flatMap { Int($0) } ?? settings.slaveLagWhenNull
+                    let seconds = status.first("Seconds_Behind_Master") ?? status.first("Seconds_Behind_Source")
+                    let lag = seconds.flatMap { Int($0) } ?? settings.slaveLagWhenNull
                     self.host?.recordMonitorLog(.replicationLag(host: endpoint.host, port: endpoint.port, startUs: start,
                                                                 successUs: Self.nowUs - start, lagSeconds: lag, error: nil))
                     self.judgeLag(endpoint, lag: lag)
+                case .failure(MySQLClientError.server(let err)) where err.errorCode == 1064 && statement == "SHOW SLAVE STATUS":
+                    // MySQL 8.4 knows only SHOW REPLICA STATUS; the next round asks that way.
+                    self.usesReplicaStatus.insert(endpoint)
                 case .failure(let error):
                     self.dropConnection(endpoint)
                     self.host?.recordMonitorLog(.replicationLag(host: endpoint.host, port: endpoint.port, startUs: start,
@@ -211,7 +231,7 @@ public final class MonitorService {
                 }
             } else {
                 lagStrikes[key] = 0
-                if shunnedForLag.remove(key) != nil, servers[index].status == .shunned {
+                if shunnedForLag.remove(key) != nil, servers[index].status == .shunned, shunReasons[endpoint] == nil {
                     servers[index].status = .online
                     reasons.append("\(endpoint.host):\(endpoint.port) in hostgroup \(key.hostgroup) caught up (\(lag)s): ONLINE")
                 }

@@ -17,6 +17,8 @@ final class BackendConnection: ChannelInboundHandler {
     var settings: SessionSettings
     /// When it last went back to the pool (monotonic nanoseconds), for `stats_mysql_free_connections`.
     var idleSince: UInt64 = 0
+    /// When it was last known alive while idle: returned to the pool, or answered an idle ping.
+    var checkedAt: UInt64 = 0
     /// Statements prepared on this connection, by SQL text.
     var preparedStatements: [String: PreparedOnBackend] = [:]
     /// The server's thread id (for KILL).
@@ -124,6 +126,23 @@ final class BackendConnection: ChannelInboundHandler {
         operation = .collect(ResponseTracker(command: command, deprecateEOF: capabilities.contains(.deprecateEOF)), promise, [])
         send(payload, sequenceID: 0)
         return promise.futureResult
+    }
+
+    /// COM_PING with a deadline: false when the connection is dead (reset, closed, an error, or silent past
+    /// `timeoutMs` — then it is closed, as a firewall that forgot it would leave it hanging).
+    func isAlive(timeoutMs: Int) -> EventLoopFuture<Bool> {
+        var payload = ByteBuffer()
+        payload.writeInteger(CommandCode.ping.rawValue)
+        let reply = execute(payload, command: .singlePacket)
+        let deadline = reply.eventLoop.scheduleTask(in: .milliseconds(Int64(max(timeoutMs, 1)))) { [self] in close() }
+        return reply.map { reply in
+            deadline.cancel()
+            if case .error = reply { return false }
+            return true
+        }.recover { _ in
+            deadline.cancel()
+            return false
+        }
     }
 
     /// Sends a command that has no response (COM_STMT_SEND_LONG_DATA, COM_STMT_CLOSE).

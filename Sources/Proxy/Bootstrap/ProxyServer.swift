@@ -17,6 +17,13 @@ public final class ProxyServer: Sendable {
         self.store = store
         self.logger = logger
         self.contexts = LoopContexts(group: group, store: store, logger: logger)
+        let contexts = self.contexts
+        for entry in contexts.all { entry.loop.execute { entry.value.startPoolMaintenance() } }
+        // A new snapshot reaches every loop at once (not at its next client command), so connections to a
+        // server set OFFLINE_HARD close now.
+        store.observePublish {
+            for entry in contexts.all { entry.loop.execute { entry.value.refreshSnapshot() } }
+        }
     }
 
     /// Listens on `host:port`; the returned channel closes when the listener stops.

@@ -13,11 +13,12 @@ final class LoopContext {
     let loopCount: Int
     private(set) var snapshot: ProxySnapshot
     private var generation: UInt64
-    private var idle: [PoolKey: [BackendConnection]] = [:]
+    /// Idle pooled connections (see LoopContext+PoolHealth for their checks).
+    var idle: [PoolKey: [BackendConnection]] = [:]
     private var openPerServer: [ServerEndpoint: Int] = [:]
     /// Open and idle connections per server of a hostgroup (for the pool statistics).
     private var openByServer: [ServerKey: Int] = [:]
-    private var idleByServer: [ServerKey: Int] = [:]
+    var idleByServer: [ServerKey: Int] = [:]
     /// Servers to avoid until the given time (monotonic nanoseconds); see `markUnreachable`.
     private var unreachableUntil: [ServerEndpoint: UInt64] = [:]
     var questions = 0
@@ -32,7 +33,9 @@ final class LoopContext {
     /// Position among the loops (the processlist's ThreadID).
     var index = 0
     /// The client sessions on this loop, for the processlist and the pool statistics.
-    private var sessions: [UInt32: WeakSession] = [:]
+    private(set) var sessions: [UInt32: WeakSession] = [:]
+    /// The pool's once-a-second health round (idle pings).
+    var maintenance: RepeatedTask?
     private var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
 
     init(loop: EventLoop, store: ProxyConfigStore, loopCount: Int, logger: Logger) {
@@ -50,10 +53,11 @@ final class LoopContext {
     func refreshSnapshot() {
         let g = store.generation
         guard g != generation else { return }
-        let previousRules = snapshot.queryRules
+        let previous = snapshot
         snapshot = store.current
         generation = g
-        if snapshot.queryRules !== previousRules { ruleHits = Array(repeating: 0, count: snapshot.queryRules.rules.count) }
+        if snapshot.queryRules !== previous.queryRules { ruleHits = Array(repeating: 0, count: snapshot.queryRules.rules.count) }
+        if snapshot.hostgroups != previous.hostgroups { enforceServerStatuses() }
     }
 
     struct Request {
@@ -109,16 +113,23 @@ final class LoopContext {
         }
         let key = key(server, request)
         let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
-        while var list = idle[key], let conn = list.popLast() {
-            idle[key] = list
-            idleByServer[serverKey, default: 1] -= 1
-            if conn.isIdle && !isTooOld(conn) {
-                statistics.getConnImmediate += 1
-                noteInUse(serverKey)
-                promise.succeed(conn)
+        if let conn = takeIdle(key, serverKey) {
+            guard needsCheckBeforeReuse(conn) else {
+                handOut(conn, serverKey, promise)
                 return
             }
-            conn.close()
+            // Idle a while: a firewall or the server may have dropped it without a word. A ping tells;
+            // a dead one is closed and the next one (or a new one) taken, before the client's query is sent.
+            conn.isAlive(timeoutMs: settings.pingTimeoutServerMs).whenComplete { alive in
+                if case .success(true) = alive {
+                    self.handOut(conn, serverKey, promise)
+                } else {
+                    self.logger.info("pooled connection found dead before reuse", metadata: ["backend": "\(server.endpoint)"])
+                    conn.close()
+                    self.attempt(request, number: number, started: started, promise: promise)
+                }
+            }
+            return
         }
         openPerServer[server.endpoint, default: 0] += 1
         let remaining = max(1, settings.connectTimeoutServerMaxMs - elapsedMs)
@@ -151,6 +162,7 @@ final class LoopContext {
                     }
                     self.logger.info("backend connect failed", metadata: ["backend": "\(server.endpoint)", "error": "\(error)"])
                     self.markUnreachable(server.endpoint)
+                    self.store.reportConnectFailure(server.endpoint)
                     let elapsed = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
                     if number < settings.connectRetriesOnFailure, elapsed < settings.connectTimeoutServerMaxMs {
                         self.loop.scheduleTask(in: .milliseconds(Int64(settings.connectRetriesDelayMs))) {
@@ -166,6 +178,14 @@ final class LoopContext {
 
     /// Returns a connection to the pool, or closes it when it cannot be reused.
     func release(_ conn: BackendConnection) {
+        conn.idleSince = NIODeadline.now().uptimeNanoseconds
+        conn.checkedAt = conn.idleSince
+        putIdle(conn)
+    }
+
+    /// Puts a connection in the idle lists, unless it is broken, too old, its server is not ONLINE, or the
+    /// pool for that server is full (`mysql-free_connections_pct`).
+    func putIdle(_ conn: BackendConnection) {
         guard conn.isIdle, !isTooOld(conn),
               let server = snapshot.server(conn.server.endpoint, in: conn.server.hostgroup), server.status == .online else {
             conn.close()
@@ -177,7 +197,6 @@ final class LoopContext {
             conn.close()
             return
         }
-        conn.idleSince = NIODeadline.now().uptimeNanoseconds
         list.append(conn)
         idle[conn.key] = list
         idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 0] += 1
@@ -251,13 +270,15 @@ final class LoopContext {
 
     /// Closes every pooled connection (shutdown).
     func closeIdle() {
+        maintenance?.cancel()
+        maintenance = nil
         for list in idle.values { for conn in list { conn.close() } }
         idle = [:]
         idleByServer = [:]
     }
 
     /// Keeps `MaxConnUsed`: the most connections to a server in use at once (open minus idle).
-    private func noteInUse(_ key: ServerKey) {
+    func noteInUse(_ key: ServerKey) {
         let inUse = (openByServer[key] ?? 0) - (idleByServer[key] ?? 0)
         if inUse > statistics.servers[key]?.maxUsed ?? 0 { statistics.servers[key, default: ServerCounters()].maxUsed = inUse }
     }
@@ -271,7 +292,7 @@ final class LoopContext {
         max(1, (maxConnections + loopCount - 1) / loopCount)
     }
 
-    private func isTooOld(_ conn: BackendConnection) -> Bool {
+    func isTooOld(_ conn: BackendConnection) -> Bool {
         let maxAge = snapshot.settings.connectionMaxAgeMs
         guard maxAge > 0 else { return false }
         return NIODeadline.now() - conn.createdAt > .milliseconds(Int64(maxAge))

@@ -36,6 +36,23 @@ public final class ProxyConfigStore: Sendable {
     public func publish(_ snapshot: ProxySnapshot) {
         box.withLockedValue { $0 = snapshot }
         generationCounter.add(1, ordering: .releasing)
+        for observer in publishObservers.withLockedValue({ $0 }) { observer() }
+    }
+
+    /// Called after every publish (the proxy's loops pick a new snapshot up at once, to close
+    /// connections to servers that went OFFLINE_HARD).
+    private let publishObservers = NIOLockedValueBox<[@Sendable () -> Void]>([])
+
+    func observePublish(_ observer: @escaping @Sendable () -> Void) {
+        publishObservers.withLockedValue { $0.append(observer) }
+    }
+
+    /// Told about every failed backend connect of the query path (host, port): the monitor counts them
+    /// for `mysql-shun_on_failures`.
+    public let connectFailureHandler = NIOLockedValueBox<(@Sendable (String, Int) -> Void)?>(nil)
+
+    func reportConnectFailure(_ endpoint: ServerEndpoint) {
+        connectFailureHandler.withLockedValue { $0 }?(endpoint.host, endpoint.port)
     }
 
     public var current: ProxySnapshot { box.withLockedValue { $0 } }

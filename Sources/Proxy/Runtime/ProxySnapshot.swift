@@ -92,6 +92,10 @@ public struct ProxySettings: Sendable, Equatable {
     public var connectTimeoutClientMs = 10000
     public var freeConnectionsPct = 10
     public var connectionMaxAgeMs = 0
+    /// `mysql-ping_interval_server_msec`: idle pooled connections unused this long are pinged.
+    public var pingIntervalServerMs = 10_000
+    /// `mysql-ping_timeout_server`: how long those pings (and the check before reusing an idle connection) wait.
+    public var pingTimeoutServerMs = 200
     public var defaultSchema = "information_schema"
     public var maxAllowedPacket = 67_108_864
     public var enableLoadDataLocalInfile = false

@@ -1,0 +1,104 @@
+import NIOCore
+
+/// Keeping the pool's idle connections alive and pointed at servers that serve: idle pings, the check
+/// before reusing a connection that sat idle, and closing connections when a server goes offline.
+extension LoopContext {
+    /// An idle connection unused this long is pinged before a client's query goes on it: networks drop
+    /// idle TCP connections silently (firewalls, NAT), and a query sent on one would fail.
+    static let checkBeforeReuseAfterNs: UInt64 = 500_000_000
+
+    func needsCheckBeforeReuse(_ conn: BackendConnection) -> Bool {
+        NIODeadline.now().uptimeNanoseconds &- conn.checkedAt >= Self.checkBeforeReuseAfterNs
+    }
+
+    /// The newest usable idle connection for `key`; broken or too old ones met on the way are closed.
+    func takeIdle(_ key: PoolKey, _ serverKey: ServerKey) -> BackendConnection? {
+        while var list = idle[key], let conn = list.popLast() {
+            idle[key] = list.isEmpty ? nil : list
+            idleByServer[serverKey, default: 1] -= 1
+            if conn.isIdle && !isTooOld(conn) { return conn }
+            conn.close()
+        }
+        return nil
+    }
+
+    func handOut(_ conn: BackendConnection, _ serverKey: ServerKey, _ promise: EventLoopPromise<BackendConnection>) {
+        statistics.getConnImmediate += 1
+        noteInUse(serverKey)
+        promise.succeed(conn)
+    }
+
+    /// Starts the once-a-second round over the idle connections.
+    func startPoolMaintenance() {
+        guard maintenance == nil else { return }
+        maintenance = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
+            self?.maintainIdleConnections()
+        }
+    }
+
+    /// Pings idle connections unused for `mysql-ping_interval_server_msec` (timeout `mysql-ping_timeout_server`);
+    /// the dead ones are closed, the others go back to the pool. Connections to servers that no longer serve
+    /// are closed.
+    func maintainIdleConnections() {
+        refreshSnapshot()
+        let settings = snapshot.settings
+        let interval = UInt64(max(settings.pingIntervalServerMs, 1)) * 1_000_000
+        let now = NIODeadline.now().uptimeNanoseconds
+        for (key, list) in idle {
+            var kept: [BackendConnection] = []
+            for conn in list {
+                let serverKey = ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint)
+                if !conn.isIdle || isTooOld(conn) || !serves(conn) {
+                    idleByServer[serverKey, default: 1] -= 1
+                    conn.close()
+                } else if now &- conn.checkedAt >= interval {
+                    idleByServer[serverKey, default: 1] -= 1
+                    conn.isAlive(timeoutMs: settings.pingTimeoutServerMs).whenComplete { alive in
+                        guard case .success(true) = alive else {
+                            self.logger.info("idle pooled connection failed its ping", metadata: ["backend": "\(conn.server.endpoint)"])
+                            conn.close()
+                            return
+                        }
+                        conn.checkedAt = NIODeadline.now().uptimeNanoseconds
+                        self.putIdle(conn)
+                    }
+                } else {
+                    kept.append(conn)
+                }
+            }
+            idle[key] = kept.isEmpty ? nil : kept
+        }
+    }
+
+    /// After the servers changed: idle connections to servers that are not ONLINE are closed, and
+    /// connections in use on OFFLINE_HARD or removed servers are closed too — the query in flight fails and
+    /// an open transaction is lost, as the status promises (sessions-and-pooling.md §8). SHUNNED and
+    /// OFFLINE_SOFT servers keep their connections in use until their sessions let go.
+    func enforceServerStatuses() {
+        for (key, list) in idle {
+            let kept = list.filter { conn in
+                guard serves(conn) else {
+                    idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 1] -= 1
+                    conn.close()
+                    return false
+                }
+                return true
+            }
+            idle[key] = kept.isEmpty ? nil : kept
+        }
+        for weak in sessions.values {
+            guard let conn = weak.session?.backend else { continue }
+            let status = snapshot.server(conn.server.endpoint, in: conn.server.hostgroup)?.status
+            if status == nil || status == .offlineHard {
+                logger.info("closing a connection in use: its server is OFFLINE_HARD or removed",
+                            metadata: ["backend": "\(conn.server.endpoint)", "hostgroup": "\(conn.server.hostgroup)"])
+                conn.close()
+            }
+        }
+    }
+
+    /// Whether the connection's server is ONLINE in its hostgroup.
+    private func serves(_ conn: BackendConnection) -> Bool {
+        snapshot.server(conn.server.endpoint, in: conn.server.hostgroup)?.status == .online
+    }
+}
