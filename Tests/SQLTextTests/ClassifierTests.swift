@@ -74,3 +74,23 @@ struct LockingReadAndDDLTests {
         #expect(StatementClassifier.classify("CREATE TEMPORARY TABLE t (a int)").kind == .createTemporaryTable)
     }
 }
+
+/// The byte helpers the per-query code uses instead of Foundation.
+struct ASCIIWordsTests {
+    @Test func uppercasesOnlyASCIILetters() {
+        #expect(ASCIIWords.uppercased(Array("select_1 `é`".utf8)) == "SELECT_1 `é`")
+    }
+
+    @Test func findsWordsAndPhrasesIgnoringCase() {
+        var text = "  select c from t for update"
+        text.withUTF8 { bytes in
+            let first = ASCIIWords.upperWord(bytes, from: 0)
+            #expect(first.word == "SELECT")
+            #expect(ASCIIWords.upperWord(bytes, from: first.end).word == "C")
+            #expect(ASCIIWords.contains(bytes, "FOR UPDATE"))
+            #expect(!ASCIIWords.contains(bytes, "FOR SHARE"))
+            #expect(ASCIIWords.hasPrefix(bytes, "  SELECT C"))
+            #expect(!ASCIIWords.hasPrefix(bytes, "SELECT"))
+        }
+    }
+}

@@ -85,22 +85,7 @@ final class LoopContext {
         let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
         var servers = snapshot.hostgroups[request.hostgroup] ?? []
         if let endpoint = request.endpoint { servers = servers.filter { $0.endpoint == endpoint } }
-        let hasRoom = { (server: BackendServer) in
-            (self.openPerServer[server.endpoint] ?? 0) < self.share(of: server.maxConnections)
-                || !(self.idle[self.key(server, request)]?.isEmpty ?? true)
-        }
-        var chosen: BackendServer?
-        if !unreachableUntil.isEmpty {
-            // Another server first when one was just found unreachable; it is still a last resort.
-            let now = NIODeadline.now().uptimeNanoseconds
-            unreachableUntil = unreachableUntil.filter { $0.value > now }
-            chosen = ServerSelector.choose(from: servers, isUsable: { hasRoom($0) && self.unreachableUntil[$0.endpoint] == nil },
-                                           random: { Int.random(in: $0, using: &self.random) })
-        }
-        if chosen == nil {
-            chosen = ServerSelector.choose(from: servers, isUsable: hasRoom, random: { Int.random(in: $0, using: &self.random) })
-        }
-        guard let server = chosen else {
+        guard let server = chooseServer(servers, request) else {
             if elapsedMs + settings.connectRetriesDelayMs < settings.connectTimeoutServerMaxMs, !servers.isEmpty {
                 loop.scheduleTask(in: .milliseconds(Int64(max(settings.connectRetriesDelayMs, 10)))) {
                     self.attempt(request, number: number, started: started, promise: promise)
@@ -174,6 +159,40 @@ final class LoopContext {
                     }
                 }
             }
+    }
+
+    /// A server of the hostgroup by weight, among those with room for a connection (or an idle one);
+    /// one just found unreachable only when no other has room.
+    private func chooseServer(_ servers: [BackendServer], _ request: Request) -> BackendServer? {
+        let hasRoom = { (server: BackendServer) in
+            (self.openPerServer[server.endpoint] ?? 0) < self.share(of: server.maxConnections)
+                || !(self.idle[self.key(server, request)]?.isEmpty ?? true)
+        }
+        if !unreachableUntil.isEmpty {
+            let now = NIODeadline.now().uptimeNanoseconds
+            unreachableUntil = unreachableUntil.filter { $0.value > now }
+            if let server = ServerSelector.choose(from: servers, isUsable: { hasRoom($0) && self.unreachableUntil[$0.endpoint] == nil },
+                                                  random: { Int.random(in: $0, using: &self.random) }) {
+                return server
+            }
+        }
+        return ServerSelector.choose(from: servers, isUsable: hasRoom, random: { Int.random(in: $0, using: &self.random) })
+    }
+
+    /// A pooled connection that can be used right away (the chosen server has one, used recently), or nil:
+    /// then `acquire` does the rest (checking an older one, connecting, waiting). Saves the future on the
+    /// common path.
+    func acquireIfReady(_ request: Request) -> BackendConnection? {
+        guard request.endpoint == nil, let servers = snapshot.hostgroups[request.hostgroup],
+              let server = chooseServer(servers, request) else { return nil }
+        let key = key(server, request)
+        guard let conn = idle[key]?.last, conn.isIdle, !needsCheckBeforeReuse(conn), !isTooOld(conn) else { return nil }
+        let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
+        idle[key]!.removeLast()
+        idleByServer[serverKey, default: 1] -= 1
+        statistics.getConnImmediate += 1
+        noteInUse(serverKey)
+        return conn
     }
 
     /// Returns a connection to the pool, or closes it when it cannot be reused.

@@ -128,6 +128,12 @@ extension ClientSession: BackendResponseSink {
         guard let user else { completion(.failure(ProxyError.backendLost)); return }
         let request = LoopContext.Request(hostgroup: hostgroup, user: user, clientCapabilities: clientCapabilities,
                                           collation: collation, schema: settings.schema)
+        if let ready = loopContext.acquireIfReady(request) {
+            // The common case, a pooled connection used a moment ago: no future, no callback.
+            backend = ready
+            replaySettings(on: ready, completion)
+            return
+        }
         loopContext.acquire(request).whenComplete { [self] result in
             switch result {
             case .success(let conn):
@@ -142,6 +148,7 @@ extension ClientSession: BackendResponseSink {
 
     /// Sends what `ReplayPlan` says, one command at a time, then calls `completion`.
     private func replaySettings(on conn: BackendConnection, _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
+        if conn.settings == settings { completion(.success(conn)); return }
         let plan = ReplayPlan(from: conn.settings, to: settings, defaultSchema: loopContext.snapshot.settings.defaultSchema)
         if plan.isEmpty { completion(.success(conn)); return }
         var payload = ByteBufferAllocator().buffer(capacity: 64)

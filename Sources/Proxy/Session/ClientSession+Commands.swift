@@ -120,9 +120,9 @@ extension ClientSession {
         default:
             let pins = traits.pinsConnection
             nextCommandOptions.repeatableRead = (traits.kind == .select || traits.kind == .show) && !pins && !traits.isMultiStatement
-            runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal, after: { session, _, _, isError in
-                if pins && !isError { session.pinned = true }
-            })
+            runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal, after: pins ? { session, _, _, isError in
+                if !isError { session.pinned = true }
+            } : nil)
         }
     }
 

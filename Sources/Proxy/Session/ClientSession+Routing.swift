@@ -114,9 +114,7 @@ extension ClientSession {
         let hostgroup = connection?.server.hostgroup ?? -1
         if let connection {
             let serverKey = ServerKey(hostgroup: hostgroup, endpoint: connection.server.endpoint)
-            loopContext.statistics.servers[serverKey, default: ServerCounters()].queries += 1
-            loopContext.statistics.servers[serverKey]!.bytesSent += requestBytes
-            loopContext.statistics.servers[serverKey]!.bytesReceived += responseBytes
+            loopContext.statistics.servers[serverKey, default: ServerCounters()].countQuery(sent: requestBytes, received: responseBytes)
             if let error, let user {
                 loopContext.statistics.recordError(
                     ErrorKey(hostgroup: hostgroup, endpoint: connection.server.endpoint, username: user.username,

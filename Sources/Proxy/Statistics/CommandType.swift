@@ -1,3 +1,5 @@
+import SQLText
+
 /// The command classes of `stats_mysql_commands_counters`, from a query's first words.
 public enum CommandType {
     /// Every row the table shows, in order.
@@ -11,20 +13,26 @@ public enum CommandType {
         "UPDATE", "USE", "SHOW", "UNKNOWN",
     ]
 
-    /// The class of a digest text (comments already gone, words single-spaced).
+    /// The class of a digest text (comments already gone, words single-spaced). Reads the bytes: this runs
+    /// for every query (`mysql-commands_stats`), so no Foundation search and no lowercased copies.
     public static func of(_ digestText: String) -> String {
-        let words = digestText.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true).prefix(2).map { $0.uppercased() }
-        guard let first = words.first else { return "UNKNOWN" }
-        let second = words.count > 1 ? words[1] : ""
+        var text = digestText
+        return text.withUTF8 { of(bytes: $0) }
+    }
+
+    static func of(bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let (first, afterFirst) = ASCIIWords.upperWord(bytes, from: 0)
+        guard !first.isEmpty else { return "UNKNOWN" }
+        let second = ASCIIWords.upperWord(bytes, from: afterFirst).word
         switch first {
         case "SELECT":
-            return digestText.range(of: "FOR UPDATE", options: [.caseInsensitive, .backwards]) != nil ? "SELECT_FOR_UPDATE" : "SELECT"
+            return ASCIIWords.contains(bytes, "FOR UPDATE") ? "SELECT_FOR_UPDATE" : "SELECT"
         case "INSERT", "UPDATE", "DELETE", "REPLACE", "SET", "USE", "BEGIN", "COMMIT", "ROLLBACK", "CALL", "GRANT", "REVOKE",
              "KILL", "LOAD", "FLUSH", "EXPLAIN", "PREPARE", "EXECUTE", "DEALLOCATE", "SAVEPOINT", "PURGE", "OPTIMIZE":
             return first
         case "DESCRIBE", "DESC": return "DESCRIBE"
         case "START": return second == "TRANSACTION" ? "START_TRANSACTION" : "UNKNOWN"
-        case "SHOW": return digestText.uppercased().hasPrefix("SHOW TABLE STATUS") ? "SHOW_TABLE_STATUS" : "SHOW"
+        case "SHOW": return ASCIIWords.hasPrefix(bytes, "SHOW TABLE STATUS") ? "SHOW_TABLE_STATUS" : "SHOW"
         case "CREATE":
             switch second {
             case "DATABASE", "SCHEMA": return "CREATE_DATABASE"

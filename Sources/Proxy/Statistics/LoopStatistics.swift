@@ -85,6 +85,12 @@ public struct ServerCounters: Sendable, Equatable {
 
     public init() {}
 
+    mutating func countQuery(sent: Int, received: Int) {
+        queries += 1
+        bytesSent += sent
+        bytesReceived += received
+    }
+
     mutating func merge(_ other: ServerCounters) {
         connectionsOK += other.connectionsOK
         connectionsFailed += other.connectionsFailed
@@ -148,8 +154,8 @@ final class LoopStatistics {
     }
 
     func recordQuery(_ key: DigestKey, text: @autoclosure () -> String, time: UInt64, epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) {
-        if digests[key] == nil { digests[key] = DigestEntry(digestText: text()) }
-        digests[key]!.add(time: time, at: epoch, rowsAffected: rowsAffected, rowsSent: rowsSent)
+        // One hash of the key: the default entry is only built for a digest seen for the first time.
+        digests[key, default: DigestEntry(digestText: text())].add(time: time, at: epoch, rowsAffected: rowsAffected, rowsSent: rowsSent)
     }
 }
 

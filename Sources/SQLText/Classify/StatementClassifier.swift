@@ -22,18 +22,18 @@ public enum StatementClassifier {
             case .userVariable:
                 traits.usesUserVariables = true
             case .systemVariable:
-                if statement.text(token).uppercased().hasSuffix("IDENTITY") { traits.usesLastInsertID = true }
+                if statement.upper(token).hasSuffix("IDENTITY") { traits.usesLastInsertID = true }
             case .punctuation:
                 if statement.bytes[token.start] == UInt8(ascii: ";") { sawSemicolon = true; startsStatement = true; continue }
             case .word:
                 if sawSemicolon { traits.isMultiStatement = true }
                 if sawSemicolon, atStatementStart,
-                   ["SET", "USE", "LOCK", "PREPARE", "CREATE", "BEGIN", "START"].contains(statement.text(token).uppercased()) {
+                   ["SET", "USE", "LOCK", "PREPARE", "CREATE", "BEGIN", "START"].contains(statement.upper(token)) {
                     traits.laterStatementChangesSession = true
                 }
                 let length = token.end - token.start
                 guard length == 8 || length == 14 || length == 19 else { break }
-                let word = statement.text(token).uppercased()
+                let word = statement.upper(token)
                 if word == "GET_LOCK", i + 1 < tokens.count, statement.bytes[tokens[i + 1].start] == UInt8(ascii: "(") {
                     traits.usesAdvisoryLock = true
                 } else if word == "SQL_CALC_FOUND_ROWS" {

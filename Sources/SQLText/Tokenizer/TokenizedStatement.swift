@@ -21,7 +21,12 @@ public struct TokenizedStatement: Sendable {
     /// The token's text in upper case, for keyword comparison.
     public func keyword(_ index: Int) -> String? {
         guard index < tokens.count, tokens[index].kind == .word else { return nil }
-        return text(tokens[index]).uppercased()
+        return upper(tokens[index])
+    }
+
+    /// The token's text in ASCII upper case (keywords are ASCII; no allocation for short words).
+    public func upper(_ token: SQLToken) -> String {
+        ASCIIWords.uppercased(bytes[token.start..<token.end])
     }
 
     /// Source text from the start of token `from` to the end of token `to` (inclusive).
