@@ -98,7 +98,7 @@ extension LoopContext {
     }
 
     /// Whether the connection's server is ONLINE in its hostgroup.
-    private func serves(_ conn: BackendConnection) -> Bool {
+    func serves(_ conn: BackendConnection) -> Bool {
         snapshot.server(conn.server.endpoint, in: conn.server.hostgroup)?.status == .online
     }
 }

@@ -303,7 +303,7 @@ final class LoopContext {
     }
 
     private func key(_ server: BackendServer, _ request: Request) -> PoolKey {
-        PoolKey(endpoint: server.endpoint, username: request.user.username, capabilities: request.clientCapabilities,
+        PoolKey(hostgroup: server.hostgroup, endpoint: server.endpoint, username: request.user.username, capabilities: request.clientCapabilities,
                 collation: request.collation)
     }
 

@@ -228,9 +228,13 @@ extension ClientSession: BackendResponseSink {
     /// The command is over: release the connection if nothing ties the session to it, then go on
     /// with the client's next packets.
     func commandFinished() {
-        if let attached = backend, !holdsBackendState, !warningsPending, insertIDAffinity == 0,
-           loopContext.snapshot.settings.multiplexing {
+        if let attached = backend, !holdsBackendState, loopContext.snapshot.settings.multiplexing,
+           (!warningsPending && insertIDAffinity == 0) || !loopContext.serves(attached) {
+            // Warnings and a fresh insert id only keep the connection while its server serves: a server set
+            // OFFLINE_SOFT gets its sessions back at their first statement outside a transaction.
             backend = nil
+            warningsPending = false
+            insertIDAffinity = 0
             loopContext.release(attached)
         }
         guard case .closed = phase else {
