@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from admin_helpers import _client, _lab_env, own_junction
+from admin_helpers import _client, _lab_env, own_junction, proxy_login
 from conftest import DIRECT, LAB_PORT, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's monitor"), pytest.mark.proxy_only]
@@ -87,16 +87,33 @@ def test_servers_are_placed_by_read_only(junction):
 def test_the_writer_follows_a_promotion(junction):
     a = start(junction, [(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)])
     wait_until(lambda: placement(a) == {(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)}, timeout=10, what="steady state")
+    server_sql("PRIMARY", "CREATE TABLE IF NOT EXISTS sbtest.promotion (id INT AUTO_INCREMENT PRIMARY KEY, "
+                          "written_on INT NOT NULL)")
+    server_sql("PRIMARY", "TRUNCATE TABLE sbtest.promotion")
+    c = proxy_login(PROXY_PORT, "app", "app")
     try:
+        with c.cursor() as cur:
+            cur.execute("INSERT INTO sbtest.promotion (written_on) VALUES (@@server_id)")
+        wait_until(lambda: server_sql("REPLICA1", "SELECT COUNT(*) FROM sbtest.promotion").strip() == "1",
+                   timeout=10, what="the first row replicated to replica 1")
         # Promote replica 1, demote the primary (replication itself is left running).
         server_sql("PRIMARY", "SET GLOBAL read_only = 1")
         server_sql("REPLICA1", "SET GLOBAL read_only = 0")
         wait_until(lambda: placement(a) == {(10, REPLICA1), (20, PRIMARY), (20, REPLICA2)}, timeout=10,
                    what="replica 1 as the writer")
         assert "monitor" in junction.log().lower()
+        # Writes move to the new primary, on the same client connection, and nothing written before is lost.
+        with c.cursor() as cur:
+            cur.execute("INSERT INTO sbtest.promotion (written_on) VALUES (@@server_id)")
+        rows = server_sql("REPLICA1", "SELECT written_on FROM sbtest.promotion ORDER BY id").split()
+        assert rows == ["1", "2"], rows
     finally:
+        c.close()
         server_sql("REPLICA1", "SET GLOBAL read_only = 1")
         server_sql("PRIMARY", "SET GLOBAL read_only = 0")
+        # The row written on replica 1 stays there only (its binlog is not replicated back): remove it there.
+        server_sql("REPLICA1", "SET SESSION sql_log_bin = 0; DELETE FROM sbtest.promotion WHERE written_on = 2")
+        server_sql("PRIMARY", "DROP TABLE IF EXISTS sbtest.promotion")
     wait_until(lambda: placement(a) == {(10, PRIMARY), (20, REPLICA1), (20, REPLICA2)}, timeout=10, what="back")
 
 
