@@ -185,9 +185,11 @@ def test_a_lagging_replica_is_shunned_until_it_catches_up(junction):
     wait_until(lambda: status(REPLICA1) == "ONLINE", timeout=15, what="replica 1 back after catching up")
 
 
-def test_reads_survive_a_replica_crash(junction):
+@pytest.mark.parametrize("protocol", ["text", "prepared"])
+def test_reads_survive_a_replica_crash(junction, protocol):
     """kill -9 of a replica's mariadbd while a client reads in a loop: the reads that were running on it
-    run again on the other replica (its server is gone), so the client sees no error at all."""
+    run again on the other replica (its server is gone), so the client sees no error at all — with text
+    queries and with prepared statements (which are prepared again on the other server)."""
     import threading
     from admin_helpers import proxy_login
 
@@ -199,13 +201,21 @@ def test_reads_survive_a_replica_crash(junction):
     answered: list[int] = []
     stop = threading.Event()
 
+    def connect():
+        if protocol == "text":
+            return proxy_login(PROXY_PORT, "app", "app"), {}
+        import mysql.connector
+        return mysql.connector.connect(host="127.0.0.1", port=PROXY_PORT, user="app", password="app"), {"prepared": True}
+
     def reader():
-        c = proxy_login(PROXY_PORT, "app", "app")
+        c, cursor_options = connect()
         while not stop.is_set():
             try:
-                with c.cursor() as cur:
-                    cur.execute("select @@server_id, sleep(0.02)")
-                    answered.append(cur.fetchone()[0])
+                cur = c.cursor(**cursor_options)
+                cur.execute("select @@server_id, sleep(?)" if protocol == "prepared" else "select @@server_id, sleep(0.02)",
+                            (0.02,) if protocol == "prepared" else None)
+                answered.append(int(cur.fetchone()[0]))
+                cur.close()
             except Exception as e:  # noqa: BLE001 - counted
                 errors.append(repr(e))
         c.close()

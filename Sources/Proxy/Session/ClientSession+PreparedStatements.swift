@@ -25,8 +25,10 @@ extension ClientSession {
     private func answerPrepare(sql: String, digest: QueryDigest?, _ prepared: PreparedOnBackend) {
         let id = nextStatementID
         nextStatementID &+= 1
+        let traits = StatementClassifier.classify(sql)
         statements[id] = ClientStatement(sql: sql, parameterCount: Int(prepared.ok.parameterCount),
-                                         columnCount: Int(prepared.ok.columnCount), digest: digest)
+                                         columnCount: Int(prepared.ok.columnCount), digest: digest,
+                                         isPlainRead: (traits.kind == .select || traits.kind == .show) && !traits.pinsConnection)
         var out = ByteBufferAllocator().buffer(capacity: 256)
         var sequence: UInt8 = 1
         for (index, packet) in prepared.packets.enumerated() {
@@ -84,6 +86,9 @@ extension ClientSession {
         routePrepared(sql: statement.sql, digest: statement.digest)
         queryInFlight = statement.digest.map { QueryInFlight(digest: $0, startNanos: NIODeadline.now().uptimeNanoseconds) }
         let snapshot = statement
+        // A read may run again on another server if its server dies before answering (as text queries do);
+        // not with a cursor, whose later fetches need the connection it was opened on.
+        nextCommandOptions.repeatableRead = statement.isPlainRead && !wantsCursor
         runOnBackend(payload, command: .execute, retriable: true, build: { session, conn in
             session.ensurePrepared(snapshot.sql, on: conn).map { prepared in
                 for chunk in snapshot.longData {

@@ -18,6 +18,8 @@ struct ClientStatement {
     var hasCursor = false
     /// Its digest, computed once at prepare, for rules and statistics of each execute.
     var digest: QueryDigest?
+    /// A SELECT/SHOW that ties nothing to its connection: an execute may be retried elsewhere.
+    var isPlainRead = false
 }
 
 /// A statement prepared on one backend connection: its id there and the server's prepare response.
