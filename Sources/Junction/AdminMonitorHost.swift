@@ -18,6 +18,10 @@ final class AdminMonitorHost: MonitorHost {
         store.serverLatencies.withLockedValue { $0[ServerEndpoint(host: host, port: port)] = Int(microseconds) }
     }
 
+    func closeConnections(host: String, port: Int) {
+        store.closeConnections(to: ServerEndpoint(host: host, port: port))
+    }
+
     func monitorTopology() -> MonitorTopology {
         let runtime = executor.runtime
         return MonitorTopology(servers: runtime.mysqlServers, replicationHostgroups: runtime.replicationHostgroups,

@@ -11,6 +11,9 @@ public protocol MonitorHost: AnyObject {
     func applyMonitorPlacement(_ servers: [MySQLServerRow], reason: String)
     /// The last ping time of a server (`Latency_us` in stats_mysql_connection_pool).
     func serverLatency(host: String, port: Int, microseconds: Int64)
+    /// Closes every connection of the query path to a server (idle and in use): it stopped answering pings,
+    /// and queries running there would otherwise wait for TCP to give up.
+    func closeConnections(host: String, port: Int)
 }
 
 /// The runtime servers, replication hostgroups and `mysql-monitor_*` settings.

@@ -172,6 +172,8 @@ public final class MonitorService {
         guard changed else { return }
         logger.warning("monitor changes a server's status", metadata: ["reason": "\(reason)"])
         host.applyMonitorPlacement(servers, reason: reason)
+        // sessions-and-pooling.md §8: a server shunned for failed pings loses all its connections.
+        if shun, cause == .pings { host.closeConnections(host: endpoint.host, port: endpoint.port) }
     }
 
     // MARK: Replication lag

@@ -229,3 +229,44 @@ def test_killed_idle_pooled_connections_are_not_used(junction):
           f"{len(errors)} errors {errors[:3]}")
     assert errors == [], f"{len(errors)} of 10 reads failed: {errors[:3]}"
     assert answers == [REPLICA1_ID] * 10
+
+
+@pytest.mark.timeout(90)
+def test_a_query_on_a_server_that_stops_answering_pings_fails_instead_of_hanging(junction, relays):
+    """A server vanishes from the network (no FIN, no RST: a cable pulled) while a client's query runs on it.
+    TCP alone would leave the client waiting for many minutes; the monitor shuns the server after
+    `mysql-monitor_ping_max_failures` failed pings and closes its connections, so the client gets an error
+    within seconds (a read is first tried again elsewhere: with no other server in the hostgroup, that
+    ends after `mysql-connect_timeout_server_max`)."""
+    relay = relays(REPLICA1)
+    a = start(junction, relay.port, extra="monitor_enabled=true monitor_ping_interval=300 monitor_ping_timeout=200 "
+                                         "monitor_ping_max_failures=2 monitor_connect_interval=60000 "
+                                         "connect_timeout_server_max=3000")
+    wait_until(lambda: a.value(f"SELECT COUNT(*) FROM monitor.mysql_server_ping_log WHERE port = {relay.port} "
+                               "AND ping_error IS NULL") != "0", timeout=10, what="a first good ping")
+    c = proxy_login(PROXY_PORT, "app", "app")
+    outcome: dict = {}
+
+    def long_query():
+        started = time.monotonic()
+        try:
+            with c.cursor() as cur:
+                cur.execute("SELECT SLEEP(30)")
+                outcome["result"] = cur.fetchall()
+        except pymysql.err.MySQLError as e:
+            outcome["error"] = e
+        outcome["seconds"] = time.monotonic() - started
+
+    runner = threading.Thread(target=long_query, daemon=True)
+    runner.start()
+    time.sleep(0.5)  # the query is on the server
+    relay.refuse_new(True)  # the server's address stops accepting connections …
+    relay.drop_existing()   # … and every open connection goes silent
+    runner.join(timeout=45)
+    assert not runner.is_alive(), "the client still waits 45 s after its server vanished"
+    print(f"outcome after {outcome.get('seconds', 0):.1f}s: {outcome.get('error') or outcome.get('result')!r}")
+    assert "error" in outcome, f"no error: {outcome!r}"
+    assert outcome["seconds"] < 10, f"the error came after {outcome['seconds']:.1f}s"
+    wait_until(lambda: a.value(f"SELECT status FROM runtime_mysql_servers WHERE port = {relay.port}") == "SHUNNED",
+               timeout=5, what="the server shunned")
+    c.close()

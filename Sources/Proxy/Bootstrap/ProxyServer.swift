@@ -24,6 +24,9 @@ public final class ProxyServer: Sendable {
         store.observePublish {
             for entry in contexts.all { entry.loop.execute { entry.value.refreshSnapshot() } }
         }
+        store.observeCloseRequests { endpoint in
+            for entry in contexts.all { entry.loop.execute { entry.value.closeConnections(to: endpoint) } }
+        }
     }
 
     /// Listens on `host:port`; the returned channel closes when the listener stops.

@@ -97,6 +97,17 @@ extension LoopContext {
         }
     }
 
+    /// Closes every connection to `endpoint`, idle and in use (the server stopped answering): running
+    /// queries fail now instead of waiting for TCP to time out.
+    func closeConnections(to endpoint: ServerEndpoint) {
+        markUnreachable(endpoint)
+        for weak in sessions.values {
+            guard let conn = weak.session?.backend, conn.server.endpoint == endpoint else { continue }
+            logger.info("closing a connection in use: its server stopped answering pings", metadata: ["backend": "\(endpoint)"])
+            conn.close()
+        }
+    }
+
     /// Whether the connection's server is ONLINE in its hostgroup.
     func serves(_ conn: BackendConnection) -> Bool {
         snapshot.server(conn.server.endpoint, in: conn.server.hostgroup)?.status == .online

@@ -47,6 +47,17 @@ public final class ProxyConfigStore: Sendable {
         publishObservers.withLockedValue { $0.append(observer) }
     }
 
+    /// Asks every loop to close its connections to a server, idle and in use.
+    public func closeConnections(to endpoint: ServerEndpoint) {
+        for observer in closeObservers.withLockedValue({ $0 }) { observer(endpoint) }
+    }
+
+    private let closeObservers = NIOLockedValueBox<[@Sendable (ServerEndpoint) -> Void]>([])
+
+    func observeCloseRequests(_ observer: @escaping @Sendable (ServerEndpoint) -> Void) {
+        closeObservers.withLockedValue { $0.append(observer) }
+    }
+
     /// Told about every failed backend connect of the query path (host, port): the monitor counts them
     /// for `mysql-shun_on_failures`.
     public let connectFailureHandler = NIOLockedValueBox<(@Sendable (String, Int) -> Void)?>(nil)
