@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         .target(name: "MySQLProtocol", dependencies: [
@@ -64,7 +65,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "junction-bench", dependencies: ["SQLText", "QueryRouting"]),
+        .executableTarget(name: "junction-bench", dependencies: [
+            "SQLText", "QueryRouting", "MySQLProtocol", "Proxy",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+        ]),
         .testTarget(name: "MySQLProtocolTests", dependencies: [
             "MySQLProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),

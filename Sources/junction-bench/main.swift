@@ -2,27 +2,9 @@ import Foundation
 import QueryRouting
 import SQLText
 
-// Microbenchmarks of the per-query work Junction adds: digest and rule evaluation.
-// Run: swift run -c release junction-bench   (numbers go to docs/PERFORMANCE.md)
-
-/// Runs `body` until about `seconds` elapsed (after a warm-up) and returns nanoseconds per call.
-func measure(_ name: String, seconds: Double = 0.5, _ body: () -> Void) -> Double {
-    for _ in 0..<1000 { body() }
-    var iterations = 0
-    let start = DispatchTime.now().uptimeNanoseconds
-    var now = start
-    let deadline = start + UInt64(seconds * 1e9)
-    while now < deadline {
-        for _ in 0..<100 { body() }
-        iterations += 100
-        now = DispatchTime.now().uptimeNanoseconds
-    }
-    let perCall = Double(now - start) / Double(iterations)
-    print(name.padding(toLength: 66, withPad: " ", startingAt: 0) + String(format: "%10.0f ns/op", perCall))
-    return perCall
-}
-
-@inline(never) func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
+// Microbenchmarks of the per-query work Junction adds: framing and forwarding, digest, classification,
+// rule evaluation, session-state replay — time and heap allocations per call.
+// Run: swift run -c release junction-bench [--markdown]   (numbers go to docs/PERFORMANCE.md)
 
 let select150 = "SELECT id, c, pad, k FROM sbtest1 WHERE id BETWEEN 4711 AND 4811 AND k > 123456 AND c LIKE 'abc%' AND pad <> 'x' ORDER BY c DESC LIMIT 10 /* app */"
 let insert4k = "INSERT INTO sbtest1 (id, k, c, pad) VALUES " + (0..<40).map { i in
@@ -30,6 +12,9 @@ let insert4k = "INSERT INTO sbtest1 (id, k, c, pad) VALUES " + (0..<40).map { i 
 }.joined(separator: ",")
 print("query sizes: select \(select150.utf8.count) B, insert \(insert4k.utf8.count) B")
 
+benchmarkPacketPath()
+benchmarkSessionState()
+_ = measure("classify: 150-byte SELECT (tokens + traits)") { blackHole(StatementClassifier.classify(select150)) }
 _ = measure("digest: 150-byte SELECT") { blackHole(QueryDigest.compute(select150)) }
 _ = measure("digest: 4 KiB INSERT") { blackHole(QueryDigest.compute(insert4k)) }
 _ = measure("SpookyHash64: 150 bytes") { blackHole(SpookyHash.hash64(select150.utf8)) }
@@ -79,3 +64,5 @@ if #available(macOS 13, *) {
         for regex in swiftRegexes where select150.firstMatch(of: regex) != nil { blackHole(regex); break }
     }
 }
+
+if CommandLine.arguments.contains("--markdown") { print(markdownReport()) }
