@@ -210,14 +210,12 @@ final class LoopContext {
             conn.close()
             return
         }
-        var list = idle[conn.key, default: []]
         let cap = max(1, share(of: server.maxConnections) * max(snapshot.settings.freeConnectionsPct, 1) / 100)
-        guard list.count < cap else {
+        guard idle[conn.key]?.count ?? 0 < cap else {
             conn.close()
             return
         }
-        list.append(conn)
-        idle[conn.key] = list
+        idle[conn.key, default: []].append(conn) // in place: no copy of the list
         idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 0] += 1
     }
 
