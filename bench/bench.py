@@ -322,7 +322,9 @@ def start_haproxy(opts, lab: Lab, workdir: Path) -> tuple[Proxy, str]:
     return p, (version[0] if version else "HAProxy")
 
 
-def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, split: bool) -> str:
+def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, split: bool,
+                    max_connections: int = 4096, user_max_connections: int | None = None,
+                    extra_variables: str = "") -> str:
     if split:
         servers = [(10, lab.primary)] + [(20, r) for r in lab.replicas]
         default_hg = 10
@@ -338,21 +340,23 @@ def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, s
     return (
         f'datadir="{datadir}"\n'
         f'admin_variables = {{ admin_credentials="admin:admin" mysql_ifaces="{HOST}:{admin_port}" }}\n'
-        f'mysql_variables = {{ threads={opts.proxy_threads} interfaces="{HOST}:{port}" max_connections=4096 '
-        f'monitor_enabled=false }}\n'
+        f'mysql_variables = {{ threads={opts.proxy_threads} interfaces="{HOST}:{port}" '
+        f'max_connections={max_connections} monitor_enabled=false{" " * bool(extra_variables)}{extra_variables} }}\n'
         f"mysql_servers = ( {server_text} )\n"
-        f'mysql_users = ( {{ username="{USER}", password="{PASSWORD}", default_hostgroup={default_hg} }} )\n'
+        f'mysql_users = ( {{ username="{USER}", password="{PASSWORD}", default_hostgroup={default_hg}'
+        f'{f" max_connections={user_max_connections}" if user_max_connections is not None else ""} }} )\n'
         f"{sections}"
     )
 
 
-def start_junction(opts, lab: Lab, workdir: Path, split: bool) -> Proxy:
+def start_junction(opts, lab: Lab, workdir: Path, split: bool, **config) -> Proxy:
+    """`config`: junction_config's keyword arguments (bench/connections.py raises the connection limits)."""
     name = "junction-split" if split else "junction"
     port, admin_port = free_port(), free_port()
     datadir = workdir / name
     datadir.mkdir()
     cfg = workdir / f"{name}.cnf"
-    cfg.write_text(junction_config(opts, lab, datadir, port, admin_port, split))
+    cfg.write_text(junction_config(opts, lab, datadir, port, admin_port, split, **config))
     cmd = [str(opts.junction_bin), "--foreground", "--initial", "--config", str(cfg), "--datadir", str(datadir),
            "--log-level", opts.junction_log_level]
     p = Proxy(name, port, cmd, workdir, lab)
@@ -604,11 +608,12 @@ def docs_section(opts, summary: dict, info: dict) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_docs(section: str) -> None:
+def write_docs(section: str, start_marker: str = DOC_START, end_marker: str = DOC_END) -> None:
+    """Replaces the text between the markers in docs/PERFORMANCE.md (appends the section if they are missing)."""
     text = DOC.read_text()
-    start, end = text.find(DOC_START), text.find(DOC_END)
+    start, end = text.find(start_marker), text.find(end_marker)
     if start >= 0 and end > start:
-        rest = text[end + len(DOC_END):].lstrip("\n")
+        rest = text[end + len(end_marker):].lstrip("\n")
         text = text[:start] + section + ("\n" + rest if rest else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section

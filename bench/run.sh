@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Junction's end-to-end benchmark, in one command: installs what is missing (scripts/install-deps.sh),
+# Junction's end-to-end benchmarks, in one command: installs what is missing (scripts/install-deps.sh),
 # starts the lab (lab/lab.sh start; it stays running), builds Junction only if .build/release/junction is
-# missing, then runs bench/bench.py with the arguments given here.
+# missing, then runs bench/bench.py (or, with `connections` first, bench/connections.py) with the arguments
+# given here.
 #   bench/run.sh                              all workloads, text and prepared, 1/8/32 threads, 4 targets
 #   bench/run.sh --repeat 3 --write-docs      medians of 3 interleaved runs, table into docs/PERFORMANCE.md
-#   bench/run.sh --help                       every option
+#   bench/run.sh connections                  10,000 clients through Junction; connection set-up rates
+#   bench/run.sh --help                       every option (bench/run.sh connections --help: that script's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+script=bench/bench.py
+label=""
+if [ "${1:-}" = connections ]; then
+    script=bench/connections.py
+    label=" connections"
+    shift
+fi
+
 case " $* " in
-    *" -h "*|*" --help "*) exec "${PYTHON:-python3}" bench/bench.py --help ;;
+    *" -h "*|*" --help "*) exec "${PYTHON:-python3}" "$script" --help ;;
 esac
 
 scripts/install-deps.sh >&2
@@ -21,6 +31,6 @@ if [ ! -x .build/release/junction ]; then
 fi
 
 # How the docs name the command that produced a table.
-BENCH_COMMAND="bench/run.sh${*:+ $*}"
+BENCH_COMMAND="bench/run.sh${label}${*:+ $*}"
 export BENCH_COMMAND
-exec "${PYTHON:-python3}" bench/bench.py --junction-bin "$PWD/.build/release/junction" "$@"
+exec "${PYTHON:-python3}" "$script" --junction-bin "$PWD/.build/release/junction" "$@"

@@ -75,8 +75,13 @@ public struct JunctionApp {
             }
         }
         _ = ProcessUptime.start
+        let openFiles = OpenFilesLimit.raise()
+        if let openFiles, openFiles < variables.maxConnections * 2 {
+            logger.warning("the open files limit is low for mysql-max_connections (each client needs a backend share too)",
+                           metadata: ["open_files": "\(openFiles)", "max_connections": "\(variables.maxConnections)"])
+        }
         logger.notice("Junction \(JunctionVersion.string) starting", metadata: [
-            "datadir": "\(datadir)", "threads": "\(threads)",
+            "datadir": "\(datadir)", "threads": "\(threads)", "open_files": "\(openFiles.map(String.init) ?? "?")",
             "servers": "\(executor.runtime.mysqlServers.count)", "users": "\(executor.runtime.mysqlUsers.count)",
         ])
         let proxy = ProxyService(server: server, interfaces: variables.interfaces, logger: logger)

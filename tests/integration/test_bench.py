@@ -1,10 +1,13 @@
-"""The benchmark script, bench/bench.py, once in its tiniest configuration (2 s, 1 thread, point selects over the
-text protocol) against all four targets, so that it cannot rot.
+"""The benchmark scripts, once each in their tiniest configuration, so that they cannot rot: bench/bench.py (2 s,
+1 thread, point selects over the text protocol) against all four targets, and bench/connections.py (50 clients,
+2 s, 2 connect loops).
 
-Benchmarks are not tests: nothing here asserts a timing or a ratio. It checks only that the script exits 0 and
-printed, for every target, a run with a positive QPS, and a CPU-per-query figure for the proxies. The script starts
-its own HAProxy and Junctions on free ports (never the session proxy's 16032/16033)."""
+Benchmarks are not tests: nothing here asserts a timing or a ratio. It checks only that the scripts exit 0 and
+printed their tables: for bench.py, for every target, a run with a positive QPS, and a CPU-per-query figure for the
+proxies; for connections.py, every phase with all clients and no error, and every target's connection rate with no
+error. The scripts start their own HAProxy and Junctions on free ports (never the session proxy's 16032/16033)."""
 
+import json
 import os
 import re
 import subprocess
@@ -44,3 +47,43 @@ def test_bench_script_tiny_run(lab):
             assert re.fullmatch(r"\d+\.\d", m["cpu"]), f"{target}: no CPU µs/query figure ({m['cpu']!r})\n{out}"
     # The summary table, with the Junction/HAProxy ratios.
     assert "Junction/HAProxy QPS" in r.stdout and "Junction/HAProxy CPU" in r.stdout, out
+
+
+# connections.py's tables: | phase | clients open | seconds | rate /s | errors | … and | target | connections/s |
+# connections | errors | …
+PHASES = ["started, no clients", "connect + login + SELECT 1", "idle", "SELECT 1 per client per second",
+          "all clients quit (+2 s)"]
+RATE_ROW = re.compile(r"^\| (?P<target>direct|HAProxy|Junction) \| (?P<rate>[\d,]+) \| (?P<connections>[\d,]+) \| "
+                      r"(?P<errors>\d+) \|", re.MULTILINE)
+
+
+@pytest.mark.proxy_only
+@pytest.mark.timeout(600)
+def test_connections_script_tiny_run(lab, tmp_path):
+    binary = _junction_bin()
+    assert binary.exists(), f"junction binary not found at {binary}"
+    clients = 50
+    result = tmp_path / "connections.json"
+    cmd = [sys.executable, str(REPO / "bench" / "connections.py"), "--clients", str(clients), "--time", "2",
+           "--idle", "1", "--workers", "2", "--junction-bin", str(binary), "--json", str(result)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=540, cwd=REPO, stdin=subprocess.DEVNULL,
+                       env=dict(os.environ, JUNCTION_LAB_PORT=str(LAB_PORT)))
+    out = f"--- stdout\n{r.stdout[-6000:]}\n--- stderr\n{r.stderr[-6000:]}"
+    assert r.returncode == 0, f"connections.py exited with {r.returncode}\n{out}"
+
+    for phase in PHASES:
+        m = re.search(rf"^\| {re.escape(phase)} \| (?P<clients>[\d,]+) \|[^|]*\|[^|]*\| (?P<errors>\d+) \|",
+                      r.stdout, re.MULTILINE)
+        assert m, f"no row for the phase {phase!r}\n{out}"
+        assert m["errors"] == "0", f"{phase}: errors\n{out}"
+        if phase in ("connect + login + SELECT 1", "idle", "SELECT 1 per client per second"):
+            assert m["clients"] == str(clients), f"{phase}: {m['clients']} clients open, not {clients}\n{out}"
+    rows = {m["target"]: m for m in RATE_ROW.finditer(r.stdout)}
+    assert set(rows) == {"direct", "HAProxy", "Junction"}, f"rate rows for {sorted(rows)}\n{out}"
+    for target, m in rows.items():
+        assert m["errors"] == "0" and int(m["connections"].replace(",", "")) > 0, f"{target}\n{out}"
+    assert "Junction/HAProxy: connections/s" in r.stdout, out
+
+    data = json.loads(result.read_text())
+    assert data["scale"]["phases"]["query"]["queries"] > 0, out
+    assert data["scale"]["after_ok"], out

@@ -155,6 +155,17 @@ final class BackendConnection: ChannelInboundHandler {
         channel?.close(promise: nil)
     }
 
+    /// Says goodbye (COM_QUIT) before closing, so the server logs no aborted connection.
+    func quit() {
+        guard let channel, channel.isActive, !isBroken, operation == nil else { close(); return }
+        isBroken = true
+        var out = channel.allocator.buffer(capacity: 5)
+        var payload = channel.allocator.buffer(capacity: 1)
+        payload.writeInteger(CommandCode.quit.rawValue)
+        out.writeMySQLPacket(sequenceID: 0, payload: payload)
+        channel.writeAndFlush(out).whenComplete { _ in channel.close(promise: nil) }
+    }
+
     /// Stops or resumes reading from the server (backpressure from a slow client). Only a forwarded
     /// response is ever paused: every command starts, and every response ends, with reading on, so a
     /// connection never reaches the pool (or its next command) paused.

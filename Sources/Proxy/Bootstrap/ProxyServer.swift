@@ -34,6 +34,15 @@ public final class ProxyServer: Sendable {
         ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [logger] channel in
+                // Out of file descriptors (or memory), accepting fails at once and would be retried in a busy
+                // loop: pause accepting for a moment instead, and say why.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptBackoffHandler(shouldForwardIOErrorCaught: true, backoffProvider: { _ in .milliseconds(100) }))
+                    try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger))
+                }
+            }
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { [contexts, logger, connectionIDs] channel in
@@ -143,6 +152,23 @@ public final class ProxyServer: Sendable {
     public func idleBackendCount() -> EventLoopFuture<Int> {
         let futures = contexts.all.map { context in context.loop.submit { context.value.idleCount } }
         return EventLoopFuture.reduce(0, futures, on: group.any()) { $0 + $1 }
+    }
+}
+
+/// Logs failures to accept client connections (at most once a second): without it, a full file
+/// descriptor table shows only as clients that never get a greeting.
+final class AcceptErrorLogger: ChannelInboundHandler {
+    typealias InboundIn = Channel
+    private let logger: Logger
+    private var lastLogged: NIODeadline = .uptimeNanoseconds(0)
+
+    init(logger: Logger) { self.logger = logger }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let now = NIODeadline.now()
+        guard now - lastLogged >= .seconds(1) else { return }
+        lastLogged = now
+        logger.warning("cannot accept client connections: \(error) (open files limit, mysql-max_connections?)")
     }
 }
 

@@ -46,7 +46,16 @@ extension LoopContext {
         let now = NIODeadline.now().uptimeNanoseconds
         for (key, list) in idle {
             var kept: [BackendConnection] = []
+            // Above `mysql-free_connections_pct` of the server's share, connections idle for a second or more
+            // go (oldest first: the list is used from its end).
+            var surplus = max(0, list.count - freeCap(key))
             for conn in list {
+                if surplus > 0, now &- conn.idleSince >= 1_000_000_000 {
+                    surplus -= 1
+                    idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 1] -= 1
+                    conn.quit()
+                    continue
+                }
                 let serverKey = ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint)
                 if !conn.isIdle || isTooOld(conn) || !serves(conn) {
                     idleByServer[serverKey, default: 1] -= 1
@@ -106,6 +115,13 @@ extension LoopContext {
             logger.info("closing a connection in use: its server stopped answering pings", metadata: ["backend": "\(endpoint)"])
             conn.close()
         }
+    }
+
+    /// How many idle connections a pool key keeps for long: `mysql-free_connections_pct` of this loop's
+    /// share of the server's max_connections.
+    private func freeCap(_ key: PoolKey) -> Int {
+        let maxConnections = snapshot.server(key.endpoint, in: key.hostgroup)?.maxConnections ?? 1
+        return max(1, share(of: maxConnections) * max(snapshot.settings.freeConnectionsPct, 1) / 100)
     }
 
     /// Whether the connection's server is ONLINE in its hostgroup.

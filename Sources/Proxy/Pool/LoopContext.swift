@@ -36,6 +36,12 @@ final class LoopContext {
     private(set) var sessions: [UInt32: WeakSession] = [:]
     /// The pool's once-a-second health round (idle pings).
     var maintenance: RepeatedTask?
+    /// Requests waiting for room on a server of their hostgroup, oldest first (LoopContext+Waiting).
+    var waiters = CircularBuffer<ConnectionWaiter>()
+    /// Logins under way per server, and how many a loop runs at once while it has connections in use there.
+    var connectsInFlight: [ServerKey: Int] = [:]
+    static let maxConnectsInFlight = 8
+    var waiterSweep: RepeatedTask?
     private var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
 
     init(loop: EventLoop, store: ProxyConfigStore, loopCount: Int, logger: Logger) {
@@ -57,7 +63,10 @@ final class LoopContext {
         snapshot = store.current
         generation = g
         if snapshot.queryRules !== previous.queryRules { ruleHits = Array(repeating: 0, count: snapshot.queryRules.rules.count) }
-        if snapshot.hostgroups != previous.hostgroups { enforceServerStatuses() }
+        if snapshot.hostgroups != previous.hostgroups {
+            enforceServerStatuses()
+            retryWaiters()
+        }
     }
 
     struct Request {
@@ -80,16 +89,16 @@ final class LoopContext {
         return promise.futureResult
     }
 
-    private func attempt(_ request: Request, number: Int, started: NIODeadline, promise: EventLoopPromise<BackendConnection>) {
+    func attempt(_ request: Request, number: Int, started: NIODeadline, promise: EventLoopPromise<BackendConnection>) {
         let settings = snapshot.settings
         let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
         var servers = snapshot.hostgroups[request.hostgroup] ?? []
         if let endpoint = request.endpoint { servers = servers.filter { $0.endpoint == endpoint } }
         guard let server = chooseServer(servers, request) else {
-            if elapsedMs + settings.connectRetriesDelayMs < settings.connectTimeoutServerMaxMs, !servers.isEmpty {
-                loop.scheduleTask(in: .milliseconds(Int64(max(settings.connectRetriesDelayMs, 10)))) {
-                    self.attempt(request, number: number, started: started, promise: promise)
-                }
+            if elapsedMs < settings.connectTimeoutServerMaxMs, !servers.isEmpty {
+                // Every server is at max_connections or not ONLINE: wait for a connection to come back, close,
+                // or the servers to change — not a timer per waiter, which thousands of clients turn into a storm.
+                wait(ConnectionWaiter(request: request, number: number, started: started, promise: promise))
                 return
             }
             statistics.getConnFailure += 1
@@ -116,18 +125,29 @@ final class LoopContext {
             }
             return
         }
+        let connecting = connectsInFlight[serverKey] ?? 0
+        if connecting >= Self.maxConnectsInFlight, (openByServer[serverKey] ?? 0) > (idleByServer[serverKey] ?? 0) {
+            // A burst: enough logins already under way, and connections in use will come back sooner than a
+            // new one logs in. Wait for one of them (or for a login to finish) instead of opening hundreds.
+            wait(ConnectionWaiter(request: request, number: number, started: started, promise: promise))
+            return
+        }
         openPerServer[server.endpoint, default: 0] += 1
+        connectsInFlight[serverKey] = connecting + 1
         let remaining = max(1, settings.connectTimeoutServerMaxMs - elapsedMs)
         BackendConnection.connect(key: key, server: server, user: request.user, schema: request.schema,
                                   clientCapabilities: request.clientCapabilities, on: loop,
                                   timeoutMs: min(settings.connectTimeoutServerMs, remaining), logger: logger)
             .whenComplete { result in
+                self.connectsInFlight[serverKey, default: 1] -= 1
+                defer { self.roomMade(in: server.hostgroup) }
                 switch result {
                 case .success(let conn):
                     self.openByServer[serverKey, default: 0] += 1
                     conn.channel?.closeFuture.whenComplete { _ in
                         self.openPerServer[server.endpoint, default: 1] -= 1
                         self.openByServer[serverKey, default: 1] -= 1
+                        self.roomMade(in: server.hostgroup)
                     }
                     self.statistics.servers[serverKey, default: ServerCounters()].connectionsOK += 1
                     self.statistics.getConnSuccess += 1
@@ -210,11 +230,9 @@ final class LoopContext {
             conn.close()
             return
         }
-        let cap = max(1, share(of: server.maxConnections) * max(snapshot.settings.freeConnectionsPct, 1) / 100)
-        guard idle[conn.key]?.count ?? 0 < cap else {
-            conn.close()
-            return
-        }
+        if handToWaiter(conn) { return }
+        // Kept even above `mysql-free_connections_pct`: closing it now would open a new one at the next burst.
+        // The once-a-second round trims the pool back (LoopContext+PoolHealth).
         idle[conn.key, default: []].append(conn) // in place: no copy of the list
         idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 0] += 1
     }
@@ -289,7 +307,7 @@ final class LoopContext {
     func closeIdle() {
         maintenance?.cancel()
         maintenance = nil
-        for list in idle.values { for conn in list { conn.close() } }
+        for list in idle.values { for conn in list { conn.quit() } }
         idle = [:]
         idleByServer = [:]
     }
@@ -305,7 +323,7 @@ final class LoopContext {
                 collation: request.collation)
     }
 
-    private func share(of maxConnections: Int) -> Int {
+    func share(of maxConnections: Int) -> Int {
         max(1, (maxConnections + loopCount - 1) / loopCount)
     }
 
