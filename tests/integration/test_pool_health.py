@@ -270,3 +270,40 @@ def test_a_query_on_a_server_that_stops_answering_pings_fails_instead_of_hanging
     wait_until(lambda: a.value(f"SELECT status FROM runtime_mysql_servers WHERE port = {relay.port}") == "SHUNNED",
                timeout=5, what="the server shunned")
     c.close()
+
+
+@pytest.mark.timeout(120)
+def test_clients_beyond_a_servers_max_connections_wait_their_turn(junction):
+    """100 clients query at once a server whose mysql_servers.max_connections is 4: every query is answered
+    (they queue for the 4 connections, none gets ERR 9001 or a connection the server would refuse), and the
+    server never sees more than 4 connections from Junction."""
+    a = start(junction, REPLICA1)
+    a.run(f"UPDATE mysql_servers SET max_connections = 4 WHERE port = {REPLICA1}")
+    a.run("LOAD MYSQL SERVERS TO RUNTIME")
+    conns = [proxy_login(PROXY_PORT, "app", "app") for _ in range(100)]
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            seen.append(int(a.value(f"SELECT COALESCE(SUM(ConnUsed + ConnFree), 0) FROM stats_mysql_connection_pool "
+                                    f"WHERE srv_port = {REPLICA1}")))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    answers: dict[int, tuple] = {}
+
+    def ask(i):
+        with conns[i].cursor() as cur:
+            cur.execute(f"SELECT {i}, SLEEP(0.05)")
+            answers[i] = cur.fetchone()
+
+    errors = in_threads(100, ask)
+    stop.set()
+    watcher.join(timeout=5)
+    for c in conns:
+        c.close()
+    assert errors == [], f"{len(errors)} of 100 clients failed: {errors[:3]}"
+    assert sorted(answers) == list(range(100)) and all(answers[i][0] == i for i in answers)
+    assert max(seen) <= 4, f"Junction held {max(seen)} connections to a server allowed 4"
