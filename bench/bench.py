@@ -324,7 +324,7 @@ def start_haproxy(opts, lab: Lab, workdir: Path) -> tuple[Proxy, str]:
 
 def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, split: bool,
                     max_connections: int = 4096, user_max_connections: int | None = None,
-                    extra_variables: str = "") -> str:
+                    extra_variables: str = "", extra_sections: str = "") -> str:
     if split:
         servers = [(10, lab.primary)] + [(20, r) for r in lab.replicas]
         default_hg = 10
@@ -345,7 +345,7 @@ def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, s
         f"mysql_servers = ( {server_text} )\n"
         f'mysql_users = ( {{ username="{USER}", password="{PASSWORD}", default_hostgroup={default_hg}'
         f'{f" max_connections={user_max_connections}" if user_max_connections is not None else ""} }} )\n'
-        f"{sections}"
+        f"{sections}{extra_sections}"
     )
 
 
@@ -687,6 +687,31 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def guarded(workdir: Path, body) -> int:
+    """Runs a benchmark's body (returning the exit code) with the ending every benchmark shares: errors are
+    logged (exit 2), Ctrl-C exits 130, every proxy started is stopped, and the work directory (configs, logs)
+    is kept when something failed, removed otherwise."""
+    keep = False
+    try:
+        code = body()
+        keep = code != 0
+        return code
+    except (BenchError, OSError, subprocess.SubprocessError) as e:
+        keep = True
+        log(f"error: {e}")
+        return 2
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        for p in _children:
+            p.stop()
+        if keep:
+            log(f"kept {workdir} (configs and logs)")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     opts = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -698,8 +723,8 @@ def main(argv=None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="junction-bench-"))
     proxies: dict[str, Proxy] = {}
     results: list[Result] = []
-    keep_workdir = False
-    try:
+
+    def body() -> int:
         lab.sql(lab.primary, f"CREATE DATABASE IF NOT EXISTS `{opts.db}`")
         if lab.tables_ready(opts.tables, opts.table_size):
             log(f"sysbench tables present: {opts.tables} × {opts.table_size} rows in {opts.db}")
@@ -757,7 +782,6 @@ def main(argv=None) -> int:
                             results.append(r)
                             print(run_row(r), flush=True)
                             if not r.ok:
-                                keep_workdir = True
                                 log(f"{target} {w} {m} {t} threads failed: {r.message}")
 
         elapsed = time.monotonic() - started
@@ -784,20 +808,8 @@ def main(argv=None) -> int:
             log(f"{len(failed)} of {len(results)} runs failed; logs in {workdir}")
             return 1
         return 0
-    except (BenchError, OSError, subprocess.SubprocessError) as e:
-        keep_workdir = True
-        log(f"error: {e}")
-        return 2
-    except KeyboardInterrupt:
-        log("interrupted")
-        return 130
-    finally:
-        for p in _children:
-            p.stop()
-        if keep_workdir:
-            log(f"kept {workdir} (configs and logs)")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+
+    return guarded(workdir, body)
 
 
 if __name__ == "__main__":

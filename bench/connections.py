@@ -1138,9 +1138,9 @@ def main(argv=None) -> int:
     ctx = multiprocessing.get_context("fork")
     lab = Lab(LAB_PORT, opts.db)
     workdir = Path(tempfile.mkdtemp(prefix="junction-connections-"))
-    keep_workdir = False
-    scale = rate = None
-    try:
+
+    def body() -> int:
+        scale = rate = None
         set_nofile(opts.nofile)
         try:  # only the primary is used (lab.check() would want the replicas too)
             lab.sql(lab.primary, "SELECT 1", timeout=15)
@@ -1199,24 +1199,11 @@ def main(argv=None) -> int:
             failed += [k for r in rate for k in r["errors"]]
             failed += [f"{r['target']}: no connection" for r in rate if not r["connections"]]
         if failed:
-            keep_workdir = True
             log(f"errors: {'; '.join(failed[:10])}; logs in {workdir}")
             return 1
         return 0
-    except (BenchError, OSError, subprocess.SubprocessError) as e:
-        keep_workdir = True
-        log(f"error: {e}")
-        return 2
-    except KeyboardInterrupt:
-        log("interrupted")
-        return 130
-    finally:
-        for p in bench._children:
-            p.stop()
-        if keep_workdir:
-            log(f"kept {workdir} (configs and logs)")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+
+    return bench.guarded(workdir, body)
 
 
 if __name__ == "__main__":

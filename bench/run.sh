@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Junction's end-to-end benchmarks, in one command: installs what is missing (scripts/install-deps.sh),
 # starts the lab (lab/lab.sh start; it stays running), builds Junction only if .build/release/junction is
-# missing, then runs bench/bench.py (or, with `connections` first, bench/connections.py) with the arguments
-# given here.
+# missing, then runs bench/bench.py (or, with `connections` or `cache` first, bench/connections.py or
+# bench/cache.py) with the arguments given here.
 #   bench/run.sh                              all workloads, text and prepared, 1/8/32 threads, 4 targets
 #   bench/run.sh --repeat 3 --write-docs      medians of 3 interleaved runs, table into docs/PERFORMANCE.md
 #   bench/run.sh connections                  10,000 clients through Junction; connection set-up rates
+#   bench/run.sh cache                        query-cache hits against the primary answering directly
 #   bench/run.sh --help                       every option (bench/run.sh connections --help: that script's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 script=bench/bench.py
 label=""
-if [ "${1:-}" = connections ]; then
-    script=bench/connections.py
-    label=" connections"
-    shift
-fi
+case "${1:-}" in
+    connections|cache)
+        script="bench/$1.py"
+        label=" $1"
+        shift
+        ;;
+esac
 
 case " $* " in
     *" -h "*|*" --help "*) exec "${PYTHON:-python3}" "$script" --help ;;

@@ -403,3 +403,20 @@ def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "c
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+@pytest.fixture
+def relays():
+    """Makes relays (`relays(target_port)`); all closed after the test."""
+    from tcp_relay import Relay
+
+    made: list = []
+
+    def make(target_port: int):
+        r = Relay(target_port)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        r.close()

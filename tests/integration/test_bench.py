@@ -87,3 +87,25 @@ def test_connections_script_tiny_run(lab, tmp_path):
     data = json.loads(result.read_text())
     assert data["scale"]["phases"]["query"]["queries"] > 0, out
     assert data["scale"]["after_ok"], out
+
+
+CACHE_ROW = re.compile(r"^\| 1 \| (?P<direct>[\d,]+) \| (?P<cached>[\d,]+) \|", re.MULTILINE)
+CACHE_MISSES = re.compile(r"of (?P<queries>[\d,]+) queries through Junction, (?P<reached>-?[\d,]+) reached the primary")
+
+
+@pytest.mark.proxy_only
+@pytest.mark.timeout(300)
+def test_cache_script_tiny_run(lab):
+    """bench/cache.py for 2 s with one thread: both targets answer, and the cached target's queries do not reach
+    the primary (that is what the benchmark claims to measure)."""
+    cmd = [sys.executable, str(REPO / "bench" / "cache.py"), "--time", "2", "--threads", "1",
+           "--junction-bin", str(_junction_bin())]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=REPO, stdin=subprocess.DEVNULL,
+                       env=dict(os.environ, JUNCTION_LAB_PORT=str(LAB_PORT)))
+    out = f"--- stdout\n{r.stdout[-4000:]}\n--- stderr\n{r.stderr[-4000:]}"
+    assert r.returncode == 0, f"cache.py exited with {r.returncode}\n{out}"
+    row = CACHE_ROW.search(r.stdout)
+    assert row and int(row["direct"].replace(",", "")) > 0 and int(row["cached"].replace(",", "")) > 0, out
+    misses = CACHE_MISSES.search(r.stdout)
+    assert misses, out
+    assert int(misses["reached"].replace(",", "")) < int(misses["queries"].replace(",", "")) // 10, out

@@ -21,7 +21,6 @@ import pytest
 
 from admin_helpers import Admin, own_junction, proxy_login
 from conftest import DIRECT, HOST, LAB_PORT, wait_until
-from tcp_relay import Relay
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's connection pool"), pytest.mark.proxy_only]
 
@@ -36,21 +35,6 @@ WARM_CLIENTS = 8
 def junction(tmp_path, lab):
     """A Junction of this test's own; stopped (and required to stop cleanly) at the end."""
     yield from own_junction(tmp_path, ADMIN_PORT, PROXY_PORT)
-
-
-@pytest.fixture
-def relays():
-    """Makes relays (`relays(target_port)`); all closed after the test."""
-    made: list[Relay] = []
-
-    def make(target_port: int) -> Relay:
-        r = Relay(target_port)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        r.close()
 
 
 def start(junction, server_port: int, extra: str = "") -> Admin:

@@ -17,7 +17,6 @@ import pytest
 
 from admin_helpers import Admin, own_junction, proxy_login
 from conftest import DIRECT, HOST, LAB_PORT, TEST_DB, wait_until
-from tcp_relay import Relay
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's server status"), pytest.mark.proxy_only]
 
@@ -30,20 +29,6 @@ PRIMARY, REPLICA1, REPLICA2 = LAB_PORT, LAB_PORT + 1, LAB_PORT + 2
 def junction(tmp_path, lab):
     """A Junction of this test's own; stopped (and required to stop cleanly) at the end."""
     yield from own_junction(tmp_path, ADMIN_PORT, PROXY_PORT)
-
-
-@pytest.fixture
-def relays():
-    made: list[Relay] = []
-
-    def make(target_port: int) -> Relay:
-        r = Relay(target_port)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        r.close()
 
 
 def primary_conn() -> pymysql.connections.Connection:
