@@ -10,9 +10,10 @@ struct ConnectionWaiter {
 
     /// Whether `conn` can serve this request as it is.
     func accepts(_ conn: BackendConnection) -> Bool {
-        conn.key.hostgroup == request.hostgroup && conn.key.username == request.user.username
-            && conn.key.capabilities == request.clientCapabilities.intersection(.resultShaping)
-            && conn.key.collation == request.collation && (request.endpoint == nil || request.endpoint == conn.server.endpoint)
+        // The key this request would pool under on the connection's server (PoolKey decides what matters).
+        let wanted = PoolKey(hostgroup: request.hostgroup, endpoint: conn.key.endpoint, username: request.user.username,
+                             capabilities: request.clientCapabilities, collation: request.collation)
+        return wanted == conn.key && (request.endpoint == nil || request.endpoint == conn.key.endpoint)
     }
 }
 
