@@ -19,6 +19,8 @@ final class BackendConnection: ChannelInboundHandler {
     var idleSince: UInt64 = 0
     /// When it was last known alive while idle: returned to the pool, or answered an idle ping.
     var checkedAt: UInt64 = 0
+    /// When a session last took it from the pool (for `ConnectPatience`'s hold time); 0 = not from the pool.
+    var checkedOutAt: UInt64 = 0
     /// Statements prepared on this connection, by SQL text.
     var preparedStatements: [String: PreparedOnBackend] = [:]
     /// The server's thread id (for KILL).

@@ -1,12 +1,17 @@
 import NIOCore
 
-/// A request for a backend connection that found every server of its hostgroup full (max_connections)
-/// or not ONLINE, waiting until `mysql-connect_timeout_server_max`.
+/// A request for a backend connection that waits: every server of its hostgroup is full (max_connections)
+/// or not ONLINE (until `mysql-connect_timeout_server_max`), or a connection in use is expected back sooner
+/// than a new one would log in (patient: until `patienceTask` fires, then it opens one).
 struct ConnectionWaiter {
     var request: LoopContext.Request
     var number: Int
     var started: NIODeadline
     var promise: EventLoopPromise<BackendConnection>
+    var id: UInt64 = 0
+    var patienceTask: Scheduled<Void>? = nil
+
+    var isPatient: Bool { patienceTask != nil }
 
     /// Whether `conn` can serve this request as it is.
     func accepts(_ conn: BackendConnection) -> Bool {
@@ -21,6 +26,22 @@ struct ConnectionWaiter {
 /// coming back (handed straight to the oldest waiter it suits), a connection closing, new servers or statuses —
 /// and a sweep every 100 ms fails those past their deadline with ERR 9001.
 extension LoopContext {
+    /// Waits for a connection in use to come back; after `forNs` without one, opens a connection instead.
+    func waitPatiently(_ waiter: ConnectionWaiter, forNs patienceNs: UInt64) {
+        var waiter = waiter
+        nextWaiterID &+= 1
+        let id = nextWaiterID
+        waiter.id = id
+        waiter.patienceTask = loop.scheduleTask(in: .nanoseconds(Int64(patienceNs))) { [weak self] in
+            guard let self, let index = self.waiters.firstIndex(where: { $0.id == id }) else { return }
+            let expired = self.takeWaiter(at: index)
+            self.stopSweepIfIdle()
+            self.attempt(expired.request, number: expired.number, started: expired.started, promise: expired.promise,
+                         patient: false)
+        }
+        wait(waiter)
+    }
+
     func wait(_ waiter: ConnectionWaiter) {
         waiters.append(waiter)
         guard waiterSweep == nil else { return }
@@ -32,14 +53,16 @@ extension LoopContext {
     /// A connection is going back to the pool: the oldest waiter it suits gets it instead.
     func handToWaiter(_ conn: BackendConnection) -> Bool {
         guard !waiters.isEmpty, let index = waiters.firstIndex(where: { $0.accepts(conn) }) else {
-            // A waiter of the same hostgroup with other needs (user, capabilities): make room for its own.
-            if waiters.contains(where: { $0.request.hostgroup == conn.key.hostgroup }) {
+            // A waiter of the same hostgroup with other needs (user, capabilities), blocked by max_connections:
+            // make room for its own.
+            if waiters.contains(where: { $0.request.hostgroup == conn.key.hostgroup && !$0.isPatient }) {
                 conn.close()
                 return true
             }
             return false
         }
         let waiter = takeWaiter(at: index)
+        conn.checkedOutAt = NIODeadline.now().uptimeNanoseconds
         statistics.getConnImmediate += 1
         noteInUse(ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint))
         waiter.promise.succeed(conn)
@@ -47,9 +70,10 @@ extension LoopContext {
         return true
     }
 
-    /// A connection of `hostgroup` closed: the oldest waiter of that hostgroup may open one now.
+    /// A connection of `hostgroup` closed: the oldest waiter of that hostgroup may open one now (patient
+    /// waiters wait for a return, not for room).
     func roomMade(in hostgroup: Int) {
-        guard let index = waiters.firstIndex(where: { $0.request.hostgroup == hostgroup }) else { return }
+        guard let index = waiters.firstIndex(where: { $0.request.hostgroup == hostgroup && !$0.isPatient }) else { return }
         let waiter = takeWaiter(at: index)
         stopSweepIfIdle()
         attempt(waiter.request, number: waiter.number, started: waiter.started, promise: waiter.promise)
@@ -62,6 +86,7 @@ extension LoopContext {
         waiters.removeAll()
         stopSweepIfIdle()
         for waiter in pending {
+            waiter.patienceTask?.cancel()
             attempt(waiter.request, number: waiter.number, started: waiter.started, promise: waiter.promise)
         }
     }
@@ -73,6 +98,7 @@ extension LoopContext {
         for waiter in waiters {
             let elapsedMs = Int((now - waiter.started).nanoseconds / 1_000_000)
             if elapsedMs >= limitMs {
+                waiter.patienceTask?.cancel()
                 statistics.getConnFailure += 1
                 waiter.promise.fail(ProxyError.noBackend(hostgroup: waiter.request.hostgroup, elapsedMs: elapsedMs))
             } else {
@@ -85,7 +111,9 @@ extension LoopContext {
 
     /// The oldest waiter is the usual one: taken in O(1).
     private func takeWaiter(at index: CircularBuffer<ConnectionWaiter>.Index) -> ConnectionWaiter {
-        index == waiters.startIndex ? waiters.removeFirst() : waiters.remove(at: index)
+        let waiter = index == waiters.startIndex ? waiters.removeFirst() : waiters.remove(at: index)
+        waiter.patienceTask?.cancel()
+        return waiter
     }
 
     private func stopSweepIfIdle() {

@@ -40,8 +40,11 @@ final class LoopContext {
     var waiters = CircularBuffer<ConnectionWaiter>()
     /// Logins under way per server, and how many a loop runs at once while it has connections in use there.
     var connectsInFlight: [ServerKey: Int] = [:]
-    static let maxConnectsInFlight = 8
+    static let maxConnectsInFlight = 4
     var waiterSweep: RepeatedTask?
+    /// Hold and login times, to decide between waiting for a connection in use and opening one.
+    var patience = ConnectPatience()
+    var nextWaiterID: UInt64 = 0
     private var random = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
 
     init(loop: EventLoop, store: ProxyConfigStore, loopCount: Int, logger: Logger) {
@@ -89,7 +92,10 @@ final class LoopContext {
         return promise.futureResult
     }
 
-    func attempt(_ request: Request, number: Int, started: NIODeadline, promise: EventLoopPromise<BackendConnection>) {
+    /// - Parameter patient: whether the request may wait for a connection in use to come back rather than
+    ///   open one (`ConnectPatience`); false once it has waited that long.
+    func attempt(_ request: Request, number: Int, started: NIODeadline, promise: EventLoopPromise<BackendConnection>,
+                 patient: Bool = true) {
         let settings = snapshot.settings
         let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
         var servers = snapshot.hostgroups[request.hostgroup] ?? []
@@ -125,8 +131,14 @@ final class LoopContext {
             }
             return
         }
+        let inUse = (openByServer[serverKey] ?? 0) - (idleByServer[serverKey] ?? 0)
+        if patient, request.endpoint == nil, let patienceNs = patience.waitNs(inUse: inUse, queued: waiters.count) {
+            waitPatiently(ConnectionWaiter(request: request, number: number, started: started, promise: promise),
+                          forNs: patienceNs)
+            return
+        }
         let connecting = connectsInFlight[serverKey] ?? 0
-        if connecting >= Self.maxConnectsInFlight, (openByServer[serverKey] ?? 0) > (idleByServer[serverKey] ?? 0) {
+        if connecting >= Self.maxConnectsInFlight {
             // A burst: enough logins already under way, and connections in use will come back sooner than a
             // new one logs in. Wait for one of them (or for a login to finish) instead of opening hundreds.
             wait(ConnectionWaiter(request: request, number: number, started: started, promise: promise))
@@ -135,6 +147,7 @@ final class LoopContext {
         openPerServer[server.endpoint, default: 0] += 1
         connectsInFlight[serverKey] = connecting + 1
         let remaining = max(1, settings.connectTimeoutServerMaxMs - elapsedMs)
+        let connectStarted = NIODeadline.now().uptimeNanoseconds
         BackendConnection.connect(key: key, server: server, user: request.user, schema: request.schema,
                                   clientCapabilities: request.clientCapabilities, on: loop,
                                   timeoutMs: min(settings.connectTimeoutServerMs, remaining), logger: logger)
@@ -143,6 +156,8 @@ final class LoopContext {
                 defer { self.roomMade(in: server.hostgroup) }
                 switch result {
                 case .success(let conn):
+                    conn.checkedOutAt = NIODeadline.now().uptimeNanoseconds
+                    self.patience.connected(inNs: conn.checkedOutAt &- connectStarted)
                     self.openByServer[serverKey, default: 0] += 1
                     conn.channel?.closeFuture.whenComplete { _ in
                         self.openPerServer[server.endpoint, default: 1] -= 1
@@ -206,9 +221,12 @@ final class LoopContext {
         guard request.endpoint == nil, let servers = snapshot.hostgroups[request.hostgroup],
               let server = chooseServer(servers, request) else { return nil }
         let key = key(server, request)
-        guard let conn = idle[key]?.last, conn.isIdle, !needsCheckBeforeReuse(conn), !isTooOld(conn) else { return nil }
+        let now = NIODeadline.now().uptimeNanoseconds
+        guard let conn = idle[key]?.last, conn.isIdle, now &- conn.checkedAt < Self.checkBeforeReuseAfterNs, !isTooOld(conn)
+        else { return nil }
         let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
         idle[key]!.removeLast()
+        conn.checkedOutAt = now
         idleByServer[serverKey, default: 1] -= 1
         statistics.getConnImmediate += 1
         noteInUse(serverKey)
@@ -217,8 +235,10 @@ final class LoopContext {
 
     /// Returns a connection to the pool, or closes it when it cannot be reused.
     func release(_ conn: BackendConnection) {
-        conn.idleSince = NIODeadline.now().uptimeNanoseconds
-        conn.checkedAt = conn.idleSince
+        let now = NIODeadline.now().uptimeNanoseconds
+        if conn.checkedOutAt != 0 { patience.connectionReturned(afterNs: now &- conn.checkedOutAt) }
+        conn.idleSince = now
+        conn.checkedAt = now
         putIdle(conn)
     }
 
