@@ -7,8 +7,8 @@ extension LoopContext {
     /// idle TCP connections silently (firewalls, NAT), and a query sent on one would fail.
     static let checkBeforeReuseAfterNs: UInt64 = 500_000_000
 
-    func needsCheckBeforeReuse(_ conn: BackendConnection) -> Bool {
-        NIODeadline.now().uptimeNanoseconds &- conn.checkedAt >= Self.checkBeforeReuseAfterNs
+    func needsCheckBeforeReuse(_ conn: BackendConnection, now: UInt64 = NIODeadline.now().uptimeNanoseconds) -> Bool {
+        now &- conn.checkedAt >= Self.checkBeforeReuseAfterNs
     }
 
     /// The newest usable idle connection for `key`; broken or too old ones met on the way are closed.

@@ -131,7 +131,7 @@ final class LoopContext {
             }
             return
         }
-        let inUse = (openByServer[serverKey] ?? 0) - (idleByServer[serverKey] ?? 0)
+        let inUse = inUse(serverKey)
         if patient, request.endpoint == nil, let patienceNs = patience.waitNs(inUse: inUse, queued: waiters.count) {
             waitPatiently(ConnectionWaiter(request: request, number: number, started: started, promise: promise),
                           forNs: patienceNs)
@@ -222,7 +222,7 @@ final class LoopContext {
               let server = chooseServer(servers, request) else { return nil }
         let key = key(server, request)
         let now = NIODeadline.now().uptimeNanoseconds
-        guard let conn = idle[key]?.last, conn.isIdle, now &- conn.checkedAt < Self.checkBeforeReuseAfterNs, !isTooOld(conn)
+        guard let conn = idle[key]?.last, conn.isIdle, !needsCheckBeforeReuse(conn, now: now), !isTooOld(conn)
         else { return nil }
         let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
         idle[key]!.removeLast()
@@ -334,8 +334,13 @@ final class LoopContext {
 
     /// Keeps `MaxConnUsed`: the most connections to a server in use at once (open minus idle).
     func noteInUse(_ key: ServerKey) {
-        let inUse = (openByServer[key] ?? 0) - (idleByServer[key] ?? 0)
+        let inUse = inUse(key)
         if inUse > statistics.servers[key]?.maxUsed ?? 0 { statistics.servers[key, default: ServerCounters()].maxUsed = inUse }
+    }
+
+    /// Connections to a server of a hostgroup out of this loop's pool: open minus idle.
+    func inUse(_ key: ServerKey) -> Int {
+        (openByServer[key] ?? 0) - (idleByServer[key] ?? 0)
     }
 
     private func key(_ server: BackendServer, _ request: Request) -> PoolKey {

@@ -22,6 +22,11 @@ struct RunningCommand {
     var build: Build?
     /// Runs instead of forwarding (COM_STMT_PREPARE); ends with `customCommandFinished` or `commandFailed`.
     var custom: ((ClientSession, BackendConnection) -> Void)?
+
+    /// Whether another attempt is allowed: a rule's `retries`, else `mysql-query_retries_on_failure`.
+    func hasRetriesLeft(default retries: Int) -> Bool {
+        attempts < max(options.retries ?? retries, 0)
+    }
 }
 
 /// How the next backend command runs, as decided before it starts (rules, first comment, statement kind).
@@ -92,7 +97,7 @@ extension ClientSession: BackendResponseSink {
     /// Ends the running command with an error: a dead connection is retried when that is safe.
     func commandFailed(_ error: any Error, sequenceID: UInt8) {
         if var command = running, isRetriable(error), command.retriable, !command.sent, !inTransaction, !pinned,
-           command.attempts < max(command.options.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
+           command.hasRetriesLeft(default: loopContext.snapshot.settings.queryRetriesOnFailure) {
             command.attempts += 1
             running = command
             logger.info("retrying a command on another backend connection", metadata: ["error": "\(error)"])
@@ -282,7 +287,7 @@ extension ClientSession: BackendResponseSink {
         if backend === connection { backend = nil }
         guard let command = running else { return }
         if !forwardedAnything, command.sent, command.options.repeatableRead, !pinned, !inTransaction,
-           command.attempts < max(command.options.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure, 0) {
+           command.hasRetriesLeft(default: loopContext.snapshot.settings.queryRetriesOnFailure) {
             retryReadIfServerIsGone(command, failedOn: connection, error: error)
             return
         }

@@ -255,8 +255,7 @@ extension ClientSession {
     }
 }
 
-/// Seconds since the process started (COM_STATISTICS).
-/// Seconds since Junction started, and wall-clock seconds without a system call.
+/// Seconds since Junction started (COM_STATISTICS), and wall-clock seconds without a system call.
 public enum ProcessUptime {
     public static let start = NIODeadline.now()
     static let startEpoch = Int(Date().timeIntervalSince1970)
