@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pymysql
 
-from conftest import HOST, LAB_PORT, LAB_SH, _junction_bin, wait_until
+from conftest import HOST, LAB_PORT, LAB_SH, _junction_bin, test_junction_logs, wait_until
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
@@ -331,6 +331,7 @@ class JunctionProcess:
         self.datadir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         log = open(self.log_path, "wb")
+        test_junction_logs.append(self.log_path)
         self.proc = subprocess.Popen([str(_junction_bin()), "-f", "-c", str(self.config_path), *flags],
                                      stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)

@@ -78,6 +78,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# Logs of the Junctions a test started itself (admin_helpers.JunctionProcess): shown with its failure.
+test_junction_logs: list[Path] = []
+
+
+def pytest_runtest_setup(item):
+    test_junction_logs.clear()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for path in test_junction_logs:
+            lines = path.read_text(errors="replace").splitlines()[-80:] if path.exists() else ["(no log)"]
+            report.sections.append((f"junction log (last {len(lines)} lines of {path})", "\n".join(lines)))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if exitstatus != 0 and _junction_log is not None and _junction_log.exists():
         text = _junction_log.read_text(errors="replace")
@@ -393,15 +411,16 @@ def hammer(clients):
     h.stop()
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
-    """Polls predicate until it returns a truthy value, which is returned; fails after timeout."""
+def wait_until(predicate, timeout: float, interval: float = 0.05, what="condition"):
+    """Polls predicate until it returns a truthy value, which is returned; fails after timeout. `what` names
+    the condition in the failure (a callable is asked then, to describe the state it failed in)."""
     deadline = time.monotonic() + timeout
     while True:
         v = predicate()
         if v:
             return v
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout}s waiting for {what() if callable(what) else what}")
         time.sleep(interval)
 
 
