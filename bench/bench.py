@@ -191,6 +191,7 @@ class Result:
     seconds: float = 0.0
     cpu_seconds: float | None = None
     cpu_us_per_query: float | None = None
+    user_us_per_query: float | None = None  # the user-space part of cpu_us_per_query
     message: str = ""
 
 
@@ -230,12 +231,17 @@ def sysbench_version(exe: str) -> str:
 # ---------------------------------------------------------------- proxies as child processes
 
 
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of a process (all its threads, in clock ticks) from /proc/PID/stat."""
+def cpu_ticks_split(pid: int) -> tuple[int, int]:
+    """(utime, stime) of a process (all its threads, in clock ticks) from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as f:
         stat = f.read()
     fields = stat[stat.rindex(")") + 2:].split()  # fields 3.. (the command name may hold spaces)
-    return int(fields[11]) + int(fields[12])  # fields 14 (utime) and 15 (stime)
+    return int(fields[11]), int(fields[12])  # fields 14 (utime) and 15 (stime)
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a process (all its threads, in clock ticks)."""
+    return sum(cpu_ticks_split(pid))
 
 
 _children: list["Proxy"] = []  # every proxy started, stopped by PID at the end whatever happens
@@ -322,6 +328,11 @@ def start_haproxy(opts, lab: Lab, workdir: Path) -> tuple[Proxy, str]:
     return p, (version[0] if version else "HAProxy")
 
 
+def junction_threads(opts) -> int:
+    """Junction's mysql-threads: --junction-threads where a script offers it, else the proxies' thread count."""
+    return getattr(opts, "junction_threads", None) or opts.proxy_threads
+
+
 def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, split: bool,
                     max_connections: int = 4096, user_max_connections: int | None = None,
                     extra_variables: str = "", extra_sections: str = "") -> str:
@@ -340,7 +351,7 @@ def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, s
     return (
         f'datadir="{datadir}"\n'
         f'admin_variables = {{ admin_credentials="admin:admin" mysql_ifaces="{HOST}:{admin_port}" }}\n'
-        f'mysql_variables = {{ threads={opts.proxy_threads} interfaces="{HOST}:{port}" '
+        f'mysql_variables = {{ threads={junction_threads(opts)} interfaces="{HOST}:{port}" '
         f'max_connections={max_connections} monitor_enabled=false{" " * bool(extra_variables)}{extra_variables} }}\n'
         f"mysql_servers = ( {server_text} )\n"
         f'mysql_users = ( {{ username="{USER}", password="{PASSWORD}", default_hostgroup={default_hg}'
@@ -381,13 +392,13 @@ def run_one(opts, lab: Lab, sysbench: str, target: str, port: int, proxy: Proxy 
     if proxy:
         proxy.alive()
     cmd = [sysbench] + sysbench_args(opts, workload, port, threads, ps_mode)
-    before = cpu_ticks(proxy.pid) if proxy else 0
+    before = cpu_ticks_split(proxy.pid) if proxy else (0, 0)
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=opts.time + 120, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         res.message = f"sysbench did not finish within {opts.time + 120}s"
         return res
-    after = cpu_ticks(proxy.pid) if proxy and proxy.proc.poll() is None else None
+    after = cpu_ticks_split(proxy.pid) if proxy and proxy.proc.poll() is None else None
     out = r.stdout + r.stderr
     if r.returncode != 0 or "FATAL" in out:
         res.message = f"sysbench exited with {r.returncode}:\n{out[-3000:]}"
@@ -402,9 +413,10 @@ def run_one(opts, lab: Lab, sysbench: str, target: str, port: int, proxy: Proxy 
         if after is None:
             res.message = f"{target} exited during the run"
             return res
-        res.cpu_seconds = (after - before) / CLK_TCK
+        res.cpu_seconds = (sum(after) - sum(before)) / CLK_TCK
         if res.queries > 0:
             res.cpu_us_per_query = res.cpu_seconds * 1e6 / res.queries
+            res.user_us_per_query = (after[0] - before[0]) / CLK_TCK * 1e6 / res.queries
     res.ok = res.queries > 0
     if not res.ok:
         res.message = "sysbench counted no queries"
@@ -412,7 +424,7 @@ def run_one(opts, lab: Lab, sysbench: str, target: str, port: int, proxy: Proxy 
 
 
 RUN_HEADER = (f"{'rep':>3}  {'workload':<18} {'ps':<7} {'thr':>3}  {'target':<14} {'queries':>9} {'QPS':>10} "
-              f"{'p95 ms':>8} {'errors':>6} {'CPU us/q':>9}")
+              f"{'p95 ms':>8} {'errors':>6} {'CPU us/q':>9} {'user us/q':>9}")
 
 
 def run_row(r: Result) -> str:
@@ -420,7 +432,8 @@ def run_row(r: Result) -> str:
     if not r.ok:
         return f"{head} {'-':>9} {'FAILED':>10}"
     cpu = f"{r.cpu_us_per_query:.1f}" if r.cpu_us_per_query is not None else "-"
-    return f"{head} {r.queries:>9} {r.qps:>10.1f} {r.p95_ms:>8.2f} {r.errors:>6} {cpu:>9}"
+    user = f"{r.user_us_per_query:.1f}" if r.user_us_per_query is not None else "-"
+    return f"{head} {r.queries:>9} {r.qps:>10.1f} {r.p95_ms:>8.2f} {r.errors:>6} {cpu:>9} {user:>9}"
 
 
 # ---------------------------------------------------------------- summary
@@ -448,6 +461,7 @@ def summarize(results: list[Result], opts) -> dict:
                         "qps": median(r.qps for r in ok), "p95_ms": median(r.p95_ms for r in ok),
                         "errors": sum(r.errors for r in ok),
                         "cpu_us_per_query": median(r.cpu_us_per_query for r in ok),
+                        "user_us_per_query": median(r.user_us_per_query for r in ok),
                     }
                 if row:
                     out[(w, m, t)] = row
@@ -592,7 +606,7 @@ def docs_section(opts, summary: dict, info: dict) -> str:
         f"- HAProxy: `mode tcp`, `nbthread {opts.proxy_threads}`{' (= cores)' if opts.proxy_threads == cores() else ''}"
         ", the primary as its only server, no "
         "health check.",
-        f"- Junction: `mysql-threads={opts.proxy_threads}`, hostgroup 0 = the primary, no rules, monitor off, "
+        f"- Junction: `mysql-threads={junction_threads(opts)}`, hostgroup 0 = the primary, no rules, monitor off, "
         f"log level {opts.junction_log_level}.",
         f"- Junction split: hostgroup 10 = the primary (the user's default), 20 = the two replicas, the tutorial's "
         f"rules ({rules}).",
@@ -669,6 +683,8 @@ def parse_args(argv):
     p.add_argument("--junction-log-level", default="warning", help="Junction's --log-level (default warning)")
     p.add_argument("--proxy-threads", type=int, default=cores(),
                    help="HAProxy nbthread and Junction mysql-threads (default: the number of cores)")
+    p.add_argument("--junction-threads", type=int, default=None,
+                   help="Junction's mysql-threads when it should differ from --proxy-threads")
     p.add_argument("--db", default="sbtest", help="schema of the sysbench tables (default sbtest)")
     p.add_argument("--tables", type=int, default=4, help="sysbench tables (default 4)")
     p.add_argument("--table-size", type=int, default=10000, help="rows per table (default 10000)")

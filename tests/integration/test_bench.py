@@ -19,9 +19,11 @@ from conftest import LAB_PORT, REPO, _junction_bin
 
 TARGETS = {"direct", "haproxy", "junction", "junction-split"}
 
-# One line per run: repeat, workload, ps mode, threads, target, queries, QPS, p95 ms, errors, CPU us/query.
+# One line per run: repeat, workload, ps mode, threads, target, queries, QPS, p95 ms, errors, CPU us/query,
+# of which user space.
 RUN_ROW = re.compile(r"^\s*1\s+oltp_point_select\s+disable\s+1\s+(?P<target>\S+)\s+(?P<queries>\d+)\s+"
-                     r"(?P<qps>[\d.]+)\s+(?P<p95>[\d.]+)\s+(?P<errors>\d+)\s+(?P<cpu>\S+)\s*$", re.MULTILINE)
+                     r"(?P<qps>[\d.]+)\s+(?P<p95>[\d.]+)\s+(?P<errors>\d+)\s+(?P<cpu>\S+)\s+(?P<user>\S+)\s*$",
+                     re.MULTILINE)
 
 
 @pytest.mark.proxy_only
@@ -42,9 +44,11 @@ def test_bench_script_tiny_run(lab):
     for target, m in rows.items():
         assert int(m["queries"]) > 0 and float(m["qps"]) > 0, f"{target}: no queries\n{out}"
         if target == "direct":
-            assert m["cpu"] == "-", out
+            assert m["cpu"] == m["user"] == "-", out
         else:
             assert re.fullmatch(r"\d+\.\d", m["cpu"]), f"{target}: no CPU µs/query figure ({m['cpu']!r})\n{out}"
+            assert re.fullmatch(r"\d+\.\d", m["user"]) and float(m["user"]) <= float(m["cpu"]), \
+                f"{target}: no user-space part of its CPU µs/query, or more than the whole\n{out}"
     # The summary table, with the Junction/HAProxy ratios.
     assert "Junction/HAProxy QPS" in r.stdout and "Junction/HAProxy CPU" in r.stdout, out
 
