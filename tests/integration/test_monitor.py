@@ -185,11 +185,14 @@ def test_a_lagging_replica_is_shunned_until_it_catches_up(junction):
         wait_until(lambda: status(REPLICA1) == "SHUNNED", timeout=10, what="replica 1 shunned for lag")
         # Replica 2 keeps serving. A single check of it can still catch a real spike of its own (it was
         # restarted by an earlier test), which shuns it until the next check; the samples say if so.
-        def replica2_samples():
-            return a.rows(f"SELECT repl_lag, error FROM monitor.mysql_server_replication_lag_log WHERE port = {REPLICA2} "
+        def replica2_checks():
+            lags = a.rows(f"SELECT repl_lag, error FROM monitor.mysql_server_replication_lag_log WHERE port = {REPLICA2} "
                           "ORDER BY time_start_us DESC LIMIT 10")
+            pings = a.rows(f"SELECT ping_success_time_us, ping_error FROM monitor.mysql_server_ping_log "
+                           f"WHERE port = {REPLICA2} ORDER BY time_start_us DESC LIMIT 5")
+            return f"latest lag checks, newest first: {lags}; latest pings: {pings}"
         wait_until(lambda: status(REPLICA2) == "ONLINE", timeout=3,
-                   what=lambda: f"replica 2 ONLINE (latest lag checks, newest first: {replica2_samples()})")
+                   what=lambda: f"replica 2 ONLINE ({replica2_checks()})")
         lag = a.value(f"SELECT repl_lag FROM monitor.mysql_server_replication_lag_log WHERE port = {REPLICA1} "
                       "ORDER BY time_start_us DESC LIMIT 1")
         assert int(lag) == 60, "stopped replication counts as mysql-monitor_slave_lag_when_null"
