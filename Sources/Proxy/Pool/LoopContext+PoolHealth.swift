@@ -23,9 +23,7 @@ extension LoopContext {
     }
 
     func handOut(_ conn: BackendConnection, _ serverKey: ServerKey, _ promise: EventLoopPromise<BackendConnection>) {
-        conn.checkedOutAt = NIODeadline.now().uptimeNanoseconds
-        statistics.getConnImmediate += 1
-        noteInUse(serverKey)
+        checkOut(conn, serverKey)
         promise.succeed(conn)
     }
 

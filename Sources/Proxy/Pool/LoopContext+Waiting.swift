@@ -62,9 +62,7 @@ extension LoopContext {
             return false
         }
         let waiter = takeWaiter(at: index)
-        conn.checkedOutAt = NIODeadline.now().uptimeNanoseconds
-        statistics.getConnImmediate += 1
-        noteInUse(ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint))
+        checkOut(conn, ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint))
         waiter.promise.succeed(conn)
         stopSweepIfIdle()
         return true

@@ -226,10 +226,8 @@ final class LoopContext {
         else { return nil }
         let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
         idle[key]!.removeLast()
-        conn.checkedOutAt = now
         idleByServer[serverKey, default: 1] -= 1
-        statistics.getConnImmediate += 1
-        noteInUse(serverKey)
+        checkOut(conn, serverKey, now: now)
         return conn
     }
 
@@ -330,6 +328,14 @@ final class LoopContext {
         for list in idle.values { for conn in list { conn.quit() } }
         idle = [:]
         idleByServer = [:]
+    }
+
+    /// A pooled connection goes to a request (from the idle list or straight back from another session):
+    /// counted as an immediate hand-out, its hold time starts (`ConnectPatience`), `MaxConnUsed` is kept.
+    func checkOut(_ conn: BackendConnection, _ serverKey: ServerKey, now: UInt64 = NIODeadline.now().uptimeNanoseconds) {
+        conn.checkedOutAt = now
+        statistics.getConnImmediate += 1
+        noteInUse(serverKey)
     }
 
     /// Keeps `MaxConnUsed`: the most connections to a server in use at once (open minus idle).
