@@ -694,8 +694,8 @@ def parse_args(argv):
         p.error("--time, --repeat and --threads must be positive")
     opts.junction_bin = opts.junction_bin.absolute()  # the proxies run in a temporary directory
     if any(t.startswith("junction") for t in opts.targets) and not opts.junction_bin.exists():
-        p.error(f"junction binary not found at {opts.junction_bin} (build it: swift build -c release "
-                "--product junction, or pass --junction-bin)")
+        p.error(f"junction binary not found at {opts.junction_bin} (build it: "
+                "scripts/build-release.sh, or pass --junction-bin)")
     return opts
 
 

@@ -1112,8 +1112,8 @@ def parse_args(argv):
     opts.nofile = max(opts.nofile, opts.clients + 1024)
     opts.junction_bin = opts.junction_bin.absolute()
     if not opts.junction_bin.exists():
-        p.error(f"junction binary not found at {opts.junction_bin} (build it: swift build -c release "
-                "--product junction, or pass --junction-bin)")
+        p.error(f"junction binary not found at {opts.junction_bin} (build it: "
+                "scripts/build-release.sh, or pass --junction-bin)")
     return opts
 
 

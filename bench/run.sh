@@ -29,8 +29,8 @@ scripts/install-deps.sh >&2
 lab/lab.sh start >&2
 
 if [ ! -x .build/release/junction ]; then
-    echo "== swift build -c release --product junction" >&2
-    swift build -c release --product junction
+    echo "== scripts/build-release.sh" >&2
+    scripts/build-release.sh
 fi
 
 # How the docs name the command that produced a table.

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 echo "== building Junction (release; the first build takes several minutes)"
-swift build -c release --product junction
+scripts/build-release.sh
 lab/lab.sh start
 
 LAB_DIR="${JUNCTION_LAB_DIR:-/tmp/junction-lab}"

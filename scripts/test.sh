@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-echo "== swift build -c release --product junction"
-swift build -c release --product junction
+echo "== scripts/build-release.sh"
+scripts/build-release.sh
 
 echo "== swift test"
 swift test

@@ -78,11 +78,13 @@ public enum QueryProcessor {
             let rule = rules.rules[index]
             lastExamined = rule
             if let reason = mismatch(rule, context, flag: flag, rewritten: decision.rewrittenQuery) {
-                trace?(RuleTrace(ruleID: rule.definition.ruleID, flagIN: rule.definition.flagIN, matched: false, note: reason))
+                if let trace {
+                    let note = reason == flagINMismatch ? "flagIN \(rule.definition.flagIN) ≠ current flag \(flag)" : reason
+                    trace(RuleTrace(ruleID: rule.definition.ruleID, flagIN: rule.definition.flagIN, matched: false, note: note))
+                }
                 index += 1
                 continue
             }
-            let definition = rule.definition
             decision.matchedRules.append(index)
             var flagChanged = false
             if !rule.weightedFlags.isEmpty {
@@ -96,14 +98,17 @@ public enum QueryProcessor {
                     flagChanged = true
                 }
             }
-            if let out = definition.flagOUT, out >= 0 { flag = out; flagChanged = true }
-            apply(definition, to: &decision)
-            if let template = definition.replacePattern, context.isTextQuery, let matcher = rule.matchPattern {
+            // `rule.definition` is read in place: binding it to a local would copy (retain) every string of it.
+            if let out = rule.definition.flagOUT, out >= 0 { flag = out; flagChanged = true }
+            apply(rule, to: &decision)
+            if let template = rule.definition.replacePattern, context.isTextQuery, let matcher = rule.matchPattern {
                 decision.rewrittenQuery = matcher.replace(in: decision.rewrittenQuery ?? context.query, with: template, global: rule.global)
             }
-            trace?(RuleTrace(ruleID: definition.ruleID, flagIN: definition.flagIN, matched: true,
-                             note: definition.apply ? "matched, apply: evaluation stops" : "matched"))
-            if definition.apply { stoppedByApply = true; break }
+            if let trace {
+                trace(RuleTrace(ruleID: rule.definition.ruleID, flagIN: rule.definition.flagIN, matched: true,
+                                note: rule.definition.apply ? "matched, apply: evaluation stops" : "matched"))
+            }
+            if rule.definition.apply { stoppedByApply = true; break }
             if flagChanged && reiterate > 0 {
                 reiterate -= 1
                 index = 0
@@ -124,10 +129,12 @@ public enum QueryProcessor {
         return decision
     }
 
+    static let flagINMismatch = "flagIN"
+
     /// Why `rule` does not match, or nil when it does.
     /// (Reads `rule.definition` field by field: binding it to a local would copy every string of it.)
     static func mismatch(_ rule: CompiledQueryRule, _ context: QueryContext, flag: Int, rewritten: String?) -> String? {
-        if rule.definition.flagIN != flag { return "flagIN \(rule.definition.flagIN) ≠ current flag \(flag)" }
+        if rule.definition.flagIN != flag { return flagINMismatch } // the numbers are only written out for a trace
         if let user = rule.definition.username, !user.isEmpty, user != context.username { return "username" }
         if let schema = rule.definition.schemaname, !schema.isEmpty, schema != context.schemaname { return "schemaname" }
         if let pattern = rule.definition.clientAddr, !pattern.isEmpty, let address = context.clientAddress,
@@ -155,22 +162,24 @@ public enum QueryProcessor {
         return pattern == address
     }
 
-    private static func apply(_ d: QueryRuleDefinition, to out: inout QueryRoutingDecision) {
-        func set(_ value: Int?, _ keyPath: WritableKeyPath<QueryRoutingDecision, Int?>) {
-            if let value, value >= 0 { out[keyPath: keyPath] = value }
+    /// The rule's actions onto the decision; a negative (or NULL) number leaves the earlier value.
+    /// (Plain assignments: key paths cost a runtime call each, and this runs for every matched rule.)
+    private static func apply(_ rule: CompiledQueryRule, to out: inout QueryRoutingDecision) {
+        @inline(__always) func set(_ value: Int?, _ target: inout Int?) {
+            if let value, value >= 0 { target = value }
         }
-        set(d.destinationHostgroup, \.destinationHostgroup)
-        set(d.cacheTTL, \.cacheTTL)
-        set(d.cacheEmptyResult, \.cacheEmptyResult)
-        set(d.timeout, \.timeout)
-        set(d.retries, \.retries)
-        set(d.delay, \.delay)
-        set(d.nextQueryFlagIN, \.nextQueryFlagIN)
-        set(d.mirrorFlagOUT, \.mirrorFlagOUT)
-        set(d.mirrorHostgroup, \.mirrorHostgroup)
-        set(d.multiplex, \.multiplex)
-        set(d.log, \.log)
-        if let message = d.errorMsg { out.errorMsg = message }
-        if let message = d.okMsg { out.okMsg = message }
+        set(rule.definition.destinationHostgroup, &out.destinationHostgroup)
+        set(rule.definition.cacheTTL, &out.cacheTTL)
+        set(rule.definition.cacheEmptyResult, &out.cacheEmptyResult)
+        set(rule.definition.timeout, &out.timeout)
+        set(rule.definition.retries, &out.retries)
+        set(rule.definition.delay, &out.delay)
+        set(rule.definition.nextQueryFlagIN, &out.nextQueryFlagIN)
+        set(rule.definition.mirrorFlagOUT, &out.mirrorFlagOUT)
+        set(rule.definition.mirrorHostgroup, &out.mirrorHostgroup)
+        set(rule.definition.multiplex, &out.multiplex)
+        set(rule.definition.log, &out.log)
+        if let message = rule.definition.errorMsg { out.errorMsg = message }
+        if let message = rule.definition.okMsg { out.okMsg = message }
     }
 }

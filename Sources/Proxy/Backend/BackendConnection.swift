@@ -9,6 +9,7 @@ import NIOPosix
 /// Lives on one event loop with the sessions that borrow it; every method must be called there.
 final class BackendConnection: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let key: PoolKey
     let server: BackendServer
@@ -28,6 +29,9 @@ final class BackendConnection: ChannelInboundHandler {
     private(set) var serverVersion = ""
     private(set) var capabilities: CapabilityFlags = []
     private(set) var channel: Channel?
+    /// This handler's place in the pipeline: commands are written from here, not from the pipeline's tail.
+    /// Cleared in `handlerRemoved` (the context holds the handler).
+    private var context: ChannelHandlerContext?
     private(set) var isBroken = false
     /// Sequence id of the last packet forwarded to the client (to number an ERR after a partial response).
     private(set) var lastForwardedSequenceID: UInt8 = 0
@@ -37,14 +41,21 @@ final class BackendConnection: ChannelInboundHandler {
     private var loginPromise: EventLoopPromise<BackendConnection>?
     private var inbound = ByteBuffer()
     private var operation: Operation?
+    /// Follows the response of the running operation. Kept apart from `operation` so that each packet
+    /// updates it in place instead of copying it out of the enum and back.
+    private var tracker = ResponseTracker(command: .singlePacket, deprecateEOF: false)
+    /// Some bytes of the forwarded response already reached the client (it can no longer be retried).
+    private var forwardedAnything = false
+    /// The packets of a collected response so far.
+    private var collected: [ByteBuffer] = []
     /// Inside a frame of a packet of 16 MiB or more: the next frame continues it.
     private var continuingLargePacket = false
     /// Reading from the server is paused because the client cannot take more bytes.
     private var readingPaused = false
 
     fileprivate enum Operation {
-        case forward(ResponseTracker, BackendResponseSink, forwardedAnything: Bool)
-        case collect(ResponseTracker, EventLoopPromise<InternalReply>, [ByteBuffer])
+        case forward(BackendResponseSink)
+        case collect(EventLoopPromise<InternalReply>)
     }
 
     init(key: PoolKey, server: BackendServer, settings: SessionSettings, authenticator: ClientLogin,
@@ -99,7 +110,9 @@ final class BackendConnection: ChannelInboundHandler {
     func forward(command payload: ByteBuffer, tracker: ResponseTracker, to sink: BackendResponseSink, clientWritable: Bool) {
         precondition(operation == nil, "one command at a time")
         setReading(clientWritable)
-        operation = .forward(tracker, sink, forwardedAnything: false)
+        self.tracker = tracker
+        forwardedAnything = false
+        operation = .forward(sink)
         send(payload, sequenceID: 0)
     }
 
@@ -111,10 +124,7 @@ final class BackendConnection: ChannelInboundHandler {
 
     /// The client finished its LOCAL INFILE upload.
     func localInfileDataSent() {
-        if case .forward(var tracker, let sink, let fwd) = operation {
-            tracker.localInfileDataSent()
-            operation = .forward(tracker, sink, forwardedAnything: fwd)
-        }
+        if case .forward = operation { tracker.localInfileDataSent() }
     }
 
     /// Sends a command of Junction's own and returns its reply.
@@ -125,7 +135,9 @@ final class BackendConnection: ChannelInboundHandler {
         precondition(operation == nil, "one command at a time")
         setReading(true)
         let promise = channel.eventLoop.makePromise(of: InternalReply.self)
-        operation = .collect(ResponseTracker(command: command, deprecateEOF: capabilities.contains(.deprecateEOF)), promise, [])
+        tracker = ResponseTracker(command: command, deprecateEOF: capabilities.contains(.deprecateEOF))
+        collected = []
+        operation = .collect(promise)
         send(payload, sequenceID: 0)
         return promise.futureResult
     }
@@ -179,16 +191,21 @@ final class BackendConnection: ChannelInboundHandler {
     }
 
     private func send(_ payload: ByteBuffer, sequenceID: UInt8, flush: Bool = true) {
-        guard let channel else { return }
-        var out = channel.allocator.buffer(capacity: payload.readableBytes + 8)
+        guard let context else { return }
+        var out = context.channel.allocator.buffer(capacity: payload.readableBytes + 8)
         out.writeMySQLPacket(sequenceID: sequenceID, payload: payload)
-        if flush { channel.writeAndFlush(out, promise: nil) } else { channel.write(out, promise: nil) }
+        if flush { context.writeAndFlush(wrapOutboundOut(out), promise: nil) } else { context.write(wrapOutboundOut(out), promise: nil) }
     }
 
     // MARK: - Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
         channel = context.channel
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -199,7 +216,7 @@ final class BackendConnection: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if case .forward(_, let sink, _) = operation { sink.backendFlush() }
+        if case .forward(let sink) = operation { sink.backendFlush() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -216,11 +233,12 @@ final class BackendConnection: ChannelInboundHandler {
         isBroken = true
         failLogin(error)
         switch operation {
-        case .forward(_, let sink, let forwarded):
+        case .forward(let sink):
             operation = nil
-            sink.backendFailed(self, error: error, forwardedAnything: forwarded)
-        case .collect(_, let promise, _):
+            sink.backendFailed(self, error: error, forwardedAnything: forwardedAnything)
+        case .collect(let promise):
             operation = nil
+            collected = []
             promise.fail(error)
         case nil:
             break
@@ -270,7 +288,7 @@ final class BackendConnection: ChannelInboundHandler {
             return
         }
         switch current {
-        case .forward(var tracker, let sink, let forwardedBefore):
+        case .forward(let sink):
             let start = inbound.readerIndex
             var end = start
             var outcome: ResponseTracker.Event = .continues
@@ -289,8 +307,8 @@ final class BackendConnection: ChannelInboundHandler {
             if end > start {
                 sink.backendForward(inbound.getSlice(at: start, length: end - start)!)
                 inbound.moveReaderIndex(to: end)
+                forwardedAnything = true
             }
-            operation = .forward(tracker, sink, forwardedAnything: forwardedBefore || end > start)
             if inbound.readableBytes == 0 { inbound = ByteBuffer() }
             switch outcome {
             case .continues:
@@ -308,13 +326,15 @@ final class BackendConnection: ChannelInboundHandler {
                 fail(.protocolViolation(why))
                 context.close(promise: nil)
             }
-        case .collect(var tracker, let promise, var packets):
+        case .collect(let promise):
             while let (payload, _) = inbound.readFrame() {
                 switch tracker.packetReceived(payload) {
                 case .continues:
-                    packets.append(ByteBuffer(buffer: payload))
+                    collected.append(ByteBuffer(buffer: payload))
                 case .ended(let status, _, let isError):
                     operation = nil
+                    var packets = collected
+                    collected = []
                     if isError {
                         let err = (try? ErrPacket.decode(from: payload, capabilities: .protocol41)) ?? MySQLErrorCode.general.packet("backend error")
                         promise.succeed(.error(err))
@@ -328,13 +348,13 @@ final class BackendConnection: ChannelInboundHandler {
                     return
                 case .localInfileRequested, .protocolViolation:
                     operation = nil
+                    collected = []
                     fail(.protocolViolation("unexpected reply to an internal command"))
                     promise.fail(BackendError.protocolViolation("unexpected reply to an internal command"))
                     context.close(promise: nil)
                     return
                 }
             }
-            operation = .collect(tracker, promise, packets)
         }
     }
 }

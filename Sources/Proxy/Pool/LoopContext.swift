@@ -222,10 +222,13 @@ final class LoopContext {
               let server = chooseServer(servers, request) else { return nil }
         let key = key(server, request)
         let now = NIODeadline.now().uptimeNanoseconds
-        guard let conn = idle[key]?.last, conn.isIdle, !needsCheckBeforeReuse(conn, now: now), !isTooOld(conn)
-        else { return nil }
+        // Taken in place (one lookup), put back in the rare case it cannot be used right away.
+        guard let conn = idle[key]?.popLast() else { return nil }
+        guard conn.isIdle, !needsCheckBeforeReuse(conn, now: now), !isTooOld(conn) else {
+            idle[key]!.append(conn)
+            return nil
+        }
         let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
-        idle[key]!.removeLast()
         idleByServer[serverKey, default: 1] -= 1
         checkOut(conn, serverKey, now: now)
         return conn
@@ -341,7 +344,7 @@ final class LoopContext {
     /// Keeps `MaxConnUsed`: the most connections to a server in use at once (open minus idle).
     func noteInUse(_ key: ServerKey) {
         let inUse = inUse(key)
-        if inUse > statistics.servers[key]?.maxUsed ?? 0 { statistics.servers[key, default: ServerCounters()].maxUsed = inUse }
+        statistics.servers[key, default: ServerCounters()].noteInUse(inUse)
     }
 
     /// Connections to a server of a hostgroup out of this loop's pool: open minus idle.

@@ -28,9 +28,26 @@ public final class ProxySnapshot: Sendable {
 
 /// host:port of a backend server.
 public struct ServerEndpoint: Hashable, Sendable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public init(host: String, port: Int) { self.host = host; self.port = port }
+    public let host: String
+    public let port: Int
+    /// host and port hashed once: endpoints are part of the pool's and the statistics' dictionary keys,
+    /// looked up several times per query.
+    private let hashKey: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+        var hasher = Hasher()
+        hasher.combine(host)
+        hasher.combine(port)
+        hashKey = hasher.finalize()
+    }
+
+    public static func == (lhs: ServerEndpoint, rhs: ServerEndpoint) -> Bool {
+        lhs.port == rhs.port && lhs.host == rhs.host
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashKey) }
     public var description: String { "\(host):\(port)" }
 }
 

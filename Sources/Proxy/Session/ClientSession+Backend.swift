@@ -63,32 +63,48 @@ extension ClientSession: BackendResponseSink {
     }
 
     func startRunning() {
-        withBackend { [self] result in
-            guard case .running = phase, let command = running else {
-                if case .success(let conn) = result, backend !== conn { loopContext.release(conn) }
+        // The common case, a connection ready with the session's settings: no closure, no future.
+        if let conn = backendReadyNow() { backendAcquired(.success(conn)); return }
+        withBackend { [self] result in backendAcquired(result) }
+    }
+
+    /// The attached connection, or a pooled one used a moment ago, when its settings already are the
+    /// session's; nil sends the caller the long way (`withBackend`: connecting, waiting, replaying).
+    private func backendReadyNow() -> BackendConnection? {
+        if let attached = backend { return attached.isIdle && attached.settings == settings ? attached : nil }
+        guard let user else { return nil }
+        let request = LoopContext.Request(hostgroup: hostgroup, user: user, clientCapabilities: clientCapabilities,
+                                          collation: collation, schema: settings.schema)
+        guard let ready = loopContext.acquireIfReady(request) else { return nil }
+        backend = ready // attached either way: `withBackend` replays the settings on it
+        return ready.settings == settings ? ready : nil
+    }
+
+    private func backendAcquired(_ result: Result<BackendConnection, any Error>) {
+        guard case .running = phase, let command = running else {
+            if case .success(let conn) = result, backend !== conn { loopContext.release(conn) }
+            return
+        }
+        switch result {
+        case .failure(let error):
+            commandFailed(error, sequenceID: 1)
+        case .success(let conn):
+            if let custom = command.custom { custom(self, conn); return }
+            let tracker = ResponseTracker(command: command.command, deprecateEOF: conn.capabilities.contains(.deprecateEOF))
+            guard let build = command.build else {
+                running?.sent = true
+                conn.forward(command: command.payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
+                armQueryTimeout(on: conn)
                 return
             }
-            switch result {
-            case .failure(let error):
-                commandFailed(error, sequenceID: 1)
-            case .success(let conn):
-                if let custom = command.custom { custom(self, conn); return }
-                let tracker = ResponseTracker(command: command.command, deprecateEOF: conn.capabilities.contains(.deprecateEOF))
-                guard let build = command.build else {
+            build(self, conn).whenComplete { [self] built in
+                guard case .running = phase else { return }
+                switch built {
+                case .success(let payload):
                     running?.sent = true
-                    conn.forward(command: command.payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
+                    conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
                     armQueryTimeout(on: conn)
-                    return
-                }
-                build(self, conn).whenComplete { [self] built in
-                    guard case .running = phase else { return }
-                    switch built {
-                    case .success(let payload):
-                        running?.sent = true
-                        conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
-                        armQueryTimeout(on: conn)
-                    case .failure(let error): commandFailed(error, sequenceID: 1)
-                    }
+                case .failure(let error): commandFailed(error, sequenceID: 1)
                 }
             }
         }

@@ -130,9 +130,9 @@ extension ClientSession {
                             digest: query.digest.hash)
         let elapsed = (NIODeadline.now().uptimeNanoseconds &- query.startNanos) / 1000
         if elapsed > UInt64(settings.longQueryTimeMs) * 1000 { loopContext.statistics.slowQueries += 1 }
-        loopContext.statistics.recordQuery(key, text: query.digest.text, time: elapsed, epoch: ProcessUptime.epochSeconds,
-                                           rowsAffected: rowsAffected, rowsSent: UInt64(rowsSent))
-        if settings.commandsStats { loopContext.statistics.recordCommand(CommandType.of(query.digest.text), time: elapsed) }
+        let commandType = loopContext.statistics.recordQuery(key, text: query.digest.text, time: elapsed, epoch: ProcessUptime.epochSeconds,
+                                                             rowsAffected: rowsAffected, rowsSent: UInt64(rowsSent))
+        if settings.commandsStats { loopContext.statistics.recordCommand(commandType, time: elapsed) }
     }
 
     func recordAnsweredLocally() {

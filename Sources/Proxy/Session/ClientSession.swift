@@ -29,9 +29,9 @@ final class ClientSession: ChannelInboundHandler {
     let loopContext: LoopContext
     let connectionID: UInt32
     var logger: Logger
-    /// Weak: the context holds this handler strongly, so a strong reference back would keep every
-    /// closed session (and its pipeline) alive.
-    weak var context: ChannelHandlerContext?
+    /// Strong (a weak reference costs an atomic load on every write); the context holds this handler,
+    /// so `handlerRemoved` clears it when the connection closes.
+    var context: ChannelHandlerContext?
     var phase = Phase.awaitingHandshakeResponse
     let nonce = AuthNonce.make()
     var clientCapabilities: CapabilityFlags = []
@@ -76,6 +76,8 @@ final class ClientSession: ChannelInboundHandler {
     /// The command running now, kept so that it can be retried on another connection.
     var running: RunningCommand?
     var countedAsConnection = false
+    /// `write` queued bytes that no flush has sent yet.
+    var hasUnflushedWrites = false
 
     init(loopContext: LoopContext, connectionID: UInt32, logger: Logger) {
         self.loopContext = loopContext
@@ -120,6 +122,10 @@ final class ClientSession: ChannelInboundHandler {
         var bytes = unwrapInboundIn(data)
         if inbound.readableBytes == 0 { inbound = bytes } else { inbound.writeBuffer(&bytes) }
         processInbound()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -190,9 +196,16 @@ final class ClientSession: ChannelInboundHandler {
 
     func write(_ buffer: ByteBuffer) {
         context?.write(wrapOutboundOut(buffer), promise: nil)
+        hasUnflushedWrites = true
     }
 
-    func flush() { context?.flush() }
+    /// Flushes what `write` queued; nothing to do (the response's end already flushed it, and then the
+    /// backend's read burst ends) costs no trip through the pipeline.
+    func flush() {
+        guard hasUnflushedWrites else { return }
+        hasUnflushedWrites = false
+        context?.flush()
+    }
 
     func sendOK(sequenceID: UInt8, affectedRows: UInt64 = 0, info: String = "") {
         var out = ByteBufferAllocator().buffer(capacity: 16)

@@ -12,6 +12,8 @@ public struct DigestKey: Hashable, Sendable {
 /// One row of `stats_mysql_query_digest`. Times in microseconds, first/last seen in epoch seconds.
 public struct DigestEntry: Sendable, Equatable {
     public var digestText: String
+    /// The entry's `stats_mysql_commands_counters` class, found once per entry instead of once per query.
+    public var commandType: String
     public var count = 0
     public var firstSeen = 0
     public var lastSeen = 0
@@ -21,7 +23,18 @@ public struct DigestEntry: Sendable, Equatable {
     public var sumRowsAffected: UInt64 = 0
     public var sumRowsSent: UInt64 = 0
 
-    mutating func add(time: UInt64, at epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) {
+    init(digestText: String) {
+        self.digestText = digestText
+        self.commandType = CommandType.of(digestText)
+    }
+
+    /// Counts one more query; returns the entry's command class.
+    mutating func add(time: UInt64, at epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) -> String {
+        defer { countQuery(time: time, at: epoch, rowsAffected: rowsAffected, rowsSent: rowsSent) }
+        return commandType
+    }
+
+    private mutating func countQuery(time: UInt64, at epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) {
         if count == 0 { firstSeen = epoch }
         count += 1
         lastSeen = epoch
@@ -84,6 +97,10 @@ public struct ServerCounters: Sendable, Equatable {
     public var bytesReceived = 0
 
     public init() {}
+
+    mutating func noteInUse(_ inUse: Int) {
+        if inUse > maxUsed { maxUsed = inUse }
+    }
 
     mutating func countQuery(sent: Int, received: Int) {
         queries += 1
@@ -153,7 +170,9 @@ final class LoopStatistics {
         errors[key] = entry
     }
 
-    func recordQuery(_ key: DigestKey, text: @autoclosure () -> String, time: UInt64, epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) {
+    /// Counts a query in its digest entry and returns the entry's command class.
+    func recordQuery(_ key: DigestKey, text: @autoclosure () -> String, time: UInt64, epoch: Int, rowsAffected: UInt64,
+                     rowsSent: UInt64) -> String {
         // One hash of the key: the default entry is only built for a digest seen for the first time.
         digests[key, default: DigestEntry(digestText: text())].add(time: time, at: epoch, rowsAffected: rowsAffected, rowsSent: rowsSent)
     }

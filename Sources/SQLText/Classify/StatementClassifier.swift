@@ -52,13 +52,10 @@ public enum StatementClassifier {
     private static func isLockingRead(_ s: TokenizedStatement) -> Bool {
         let count = s.tokens.count
         for index in stride(from: count - 1, through: max(0, count - 8), by: -1) {
-            switch s.keyword(index) {
-            case "FOR":
-                if s.keyword(index + 1) == "UPDATE" || s.keyword(index + 1) == "SHARE" { return true }
-            case "LOCK":
-                if s.keyword(index + 1) == "IN", s.keyword(index + 2) == "SHARE", s.keyword(index + 3) == "MODE" { return true }
-            default:
-                continue
+            if s.isKeyword(index, "FOR") {
+                if s.isKeyword(index + 1, "UPDATE") || s.isKeyword(index + 1, "SHARE") { return true }
+            } else if s.isKeyword(index, "LOCK") {
+                if s.isKeyword(index + 1, "IN"), s.isKeyword(index + 2, "SHARE"), s.isKeyword(index + 3, "MODE") { return true }
             }
         }
         return false

@@ -1,6 +1,9 @@
 /// A query's digest: the normalised text (literals as `?`), its 64-bit SpookyHash, and the first comment.
 public struct QueryDigest: Sendable, Equatable {
-    public let text: String
+    /// The normalised text's bytes. The `String` is only made when asked for (a new statistics entry,
+    /// `match_digest`): most queries only need the hash.
+    public let textBytes: [UInt8]
+    public var text: String { String(decoding: textBytes, as: UTF8.self) }
     public let hash: UInt64
     /// What was between the first `/*` and `*/` (after `!` for `/*!…*/`), at most 1024 bytes.
     public let firstComment: String?
@@ -35,7 +38,7 @@ public struct QueryDigest: Sendable, Equatable {
             for index in text.indices where text[index] >= 65 && text[index] <= 90 { text[index] += 32 }
         }
         let hash = text.withUnsafeBytes { SpookyHash.hash64(raw: UnsafeRawBufferPointer(rebasing: $0.prefix(options.maxDigestLength))) }
-        return QueryDigest(text: String(decoding: text, as: UTF8.self), hash: hash,
+        return QueryDigest(textBytes: text, hash: hash,
                            firstComment: normalizer.firstComment.map { String(decoding: $0, as: UTF8.self) })
     }
 }

@@ -26,6 +26,21 @@ public struct TokenizedStatement: Sendable {
         return upper(tokens[index])
     }
 
+    /// Whether token `index` is the word `keyword` (upper-case ASCII), ignoring case. Reads the bytes:
+    /// no string is made, unlike comparing `keyword(index)`.
+    public func isKeyword(_ index: Int, _ keyword: StaticString) -> Bool {
+        guard index < tokens.count, tokens[index].kind == .word else { return false }
+        let token = tokens[index]
+        let count = keyword.utf8CodeUnitCount
+        guard token.end - token.start == count else { return false }
+        let expected = keyword.utf8Start
+        for offset in 0..<count {
+            let byte = bytes[token.start + offset]
+            if (byte &- 97 < 26 ? byte &- 32 : byte) != expected[offset] { return false }
+        }
+        return true
+    }
+
     /// The token's text in ASCII upper case (keywords are ASCII; no allocation for short words).
     public func upper(_ token: SQLToken) -> String {
         ASCIIWords.uppercased(bytes[token.start..<token.end])
