@@ -50,6 +50,27 @@ import Testing
         #expect(received == [100, 5])
     }
 
+    @Test func assembledCommandIsForwardedWithItsOwnFrame() throws {
+        var wire = ByteBuffer()
+        var command = ByteBuffer()
+        command.writeInteger(UInt8(3))
+        command.writeString("SELECT c FROM sbtest1 WHERE id=42")
+        wire.writeMySQLPacket(sequenceID: 0, payload: command)
+        let sent = wire
+        var assembler = MySQLPacketAssembler()
+        let packet = try #require(try assembler.nextPacket(from: &wire))
+        #expect(packet.payload == command)
+        // The frame handed on is byte for byte what the client sent, and what framing a copy would write.
+        #expect(packet.payload.frameInFront(sequenceID: 0) == sent)
+        // Another sequence id, or a payload with no header in front of it, must be framed anew.
+        #expect(packet.payload.frameInFront(sequenceID: 1) == nil)
+        #expect(command.frameInFront(sequenceID: 0) == nil)
+        // A payload read past its start no longer matches the header in front of it.
+        var advanced = packet.payload
+        advanced.moveReaderIndex(forwardBy: 1)
+        #expect(advanced.frameInFront(sequenceID: 0) == nil)
+    }
+
     @Test func packetOverTheLimitIsRejected() {
         var wire = ByteBuffer()
         wire.writeMySQLPacket(sequenceID: 0, payload: payload(0xFF_FFFF + 10))

@@ -27,6 +27,32 @@ extension ByteBuffer {
         return (readSlice(length: length)!, sequenceID)
     }
 
+    /// Like `readFrame`, but the payload slice keeps the frame's header in front of its reader index, so
+    /// that `frameInFront(sequenceID:)` can hand the whole frame on without framing a copy.
+    @inlinable
+    public mutating func readFrameKeepingHeader() -> (payload: ByteBuffer, sequenceID: UInt8)? {
+        guard let (length, sequenceID) = peekFrameHeader(),
+              readableBytes >= MySQLFrame.headerLength + length else { return nil }
+        var payload = readSlice(length: MySQLFrame.headerLength + length)!
+        payload.moveReaderIndex(forwardBy: MySQLFrame.headerLength)
+        return (payload, sequenceID)
+    }
+
+    /// This payload framed with `sequenceID`, without a copy, when the four bytes in front of its reader
+    /// index are that frame's header (a packet read with `readFrameKeepingHeader`); nil otherwise. A
+    /// header holds only the length and the sequence id, so bytes that say exactly those are the header
+    /// framing would write, wherever they came from.
+    public func frameInFront(sequenceID: UInt8) -> ByteBuffer? {
+        let start = readerIndex - MySQLFrame.headerLength
+        guard start >= 0, readableBytes < MySQLFrame.maxPayloadLength else { return nil }
+        // `get…` only reads between the reader and writer indexes: step the reader index back instead.
+        var frame = self
+        frame.moveReaderIndex(to: start)
+        guard let (length, sequence) = frame.peekFrameHeader(), length == readableBytes, sequence == sequenceID
+        else { return nil }
+        return frame
+    }
+
     /// Writes `payload` as one logical packet, split into frames of at most 0xFFFFFF bytes
     /// (with an empty final frame when the length is an exact multiple). Returns the next sequence id.
     @discardableResult

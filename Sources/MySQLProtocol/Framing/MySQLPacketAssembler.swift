@@ -27,7 +27,8 @@ public struct MySQLPacketAssembler {
 
     /// Takes frames out of `buffer` until a whole packet is there; nil when more bytes are needed.
     public mutating func nextPacket(from buffer: inout ByteBuffer) throws -> Packet? {
-        while let (payload, sequenceID) = buffer.readFrame() {
+        // The header stays in front of each payload: a command forwarded unchanged needs no new frame.
+        while let (payload, sequenceID) = buffer.readFrameKeepingHeader() {
             let continues = payload.readableBytes == MySQLFrame.maxPayloadLength
             if var joined = pending {
                 var part = payload

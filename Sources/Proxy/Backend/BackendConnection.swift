@@ -192,6 +192,11 @@ final class BackendConnection: ChannelInboundHandler {
 
     private func send(_ payload: ByteBuffer, sequenceID: UInt8, flush: Bool = true) {
         guard let context else { return }
+        // A client's command as it arrived is sent with its own frame: no copy.
+        if let framed = payload.frameInFront(sequenceID: sequenceID) {
+            if flush { context.writeAndFlush(wrapOutboundOut(framed), promise: nil) } else { context.write(wrapOutboundOut(framed), promise: nil) }
+            return
+        }
         var out = context.channel.allocator.buffer(capacity: payload.readableBytes + 8)
         out.writeMySQLPacket(sequenceID: sequenceID, payload: payload)
         if flush { context.writeAndFlush(wrapOutboundOut(out), promise: nil) } else { context.write(wrapOutboundOut(out), promise: nil) }

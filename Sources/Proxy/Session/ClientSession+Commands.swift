@@ -64,7 +64,7 @@ extension ClientSession {
     private func queryReceived(_ original: ByteBuffer) {
         let sql = Array(original.readableBytesView.dropFirst())
         let digest = digestIfWanted(sql)
-        queryInFlight = digest.map { QueryInFlight(digest: $0, startNanos: NIODeadline.now().uptimeNanoseconds) }
+        queryInFlight = digest.map { QueryInFlight(digest: $0, startNanos: commandStartedNanos) }
         if isVersionCommentProbe(sql) {
             answerVersionComment()
             recordAnsweredLocally()
