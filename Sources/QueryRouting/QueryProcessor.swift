@@ -73,11 +73,13 @@ public enum QueryProcessor {
         var reiterate = iterations
         var lastExamined: CompiledQueryRule?
         var stoppedByApply = false
+        // The digest's text as a String, made once here rather than for each `match_digest` rule.
+        let digestText = rules.matchesDigestText ? context.digest?.text : nil
         var index = 0
         while index < rules.rules.count {
             let rule = rules.rules[index]
             lastExamined = rule
-            if let reason = mismatch(rule, context, flag: flag, rewritten: decision.rewrittenQuery) {
+            if let reason = mismatch(rule, context, flag: flag, rewritten: decision.rewrittenQuery, digestText: digestText) {
                 if let trace {
                     let note = reason == flagINMismatch ? "flagIN \(rule.definition.flagIN) ≠ current flag \(flag)" : reason
                     trace(RuleTrace(ruleID: rule.definition.ruleID, flagIN: rule.definition.flagIN, matched: false, note: note))
@@ -133,7 +135,8 @@ public enum QueryProcessor {
 
     /// Why `rule` does not match, or nil when it does.
     /// (Reads `rule.definition` field by field: binding it to a local would copy every string of it.)
-    static func mismatch(_ rule: CompiledQueryRule, _ context: QueryContext, flag: Int, rewritten: String?) -> String? {
+    static func mismatch(_ rule: CompiledQueryRule, _ context: QueryContext, flag: Int, rewritten: String?,
+                         digestText: String?) -> String? {
         if rule.definition.flagIN != flag { return flagINMismatch } // the numbers are only written out for a trace
         if let user = rule.definition.username, !user.isEmpty, user != context.username { return "username" }
         if let schema = rule.definition.schemaname, !schema.isEmpty, schema != context.schemaname { return "schemaname" }
@@ -146,8 +149,8 @@ public enum QueryProcessor {
         }
         if let port = rule.definition.proxyPort, let local = context.proxyPort, port != local { return "proxy_port" }
         if let digest = rule.digest, let actual = context.digest, digest != actual.hash { return "digest" }
-        if let matcher = rule.matchDigest, let actual = context.digest {
-            if matcher.matches(actual.text) == rule.negate { return "match_digest" }
+        if let matcher = rule.matchDigest, let text = digestText {
+            if matcher.matches(text) == rule.negate { return "match_digest" }
         }
         if let matcher = rule.matchPattern {
             if matcher.matches(rewritten ?? context.query) == rule.negate { return "match_pattern" }

@@ -7,6 +7,8 @@ public final class QueryRuleSet: Sendable {
     let fastRouting: [FastRoutingKey: Int]
     /// Whether any rule looks at the digest (then every query needs one).
     public let needsDigest: Bool
+    /// Whether any rule has a `match_digest` (then the digest text is made once per evaluation).
+    let matchesDigestText: Bool
 
     public static let empty = QueryRuleSet(compiled: [], fastRouting: [:])
 
@@ -24,6 +26,7 @@ public final class QueryRuleSet: Sendable {
         rules = compiled
         self.fastRouting = fastRouting
         needsDigest = compiled.contains { $0.digest != nil || $0.matchDigest != nil }
+        matchesDigestText = compiled.contains { $0.matchDigest != nil }
     }
 
     public var isEmpty: Bool { rules.isEmpty && fastRouting.isEmpty }
