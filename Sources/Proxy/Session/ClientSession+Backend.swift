@@ -72,10 +72,7 @@ extension ClientSession: BackendResponseSink {
     /// session's; nil sends the caller the long way (`withBackend`: connecting, waiting, replaying).
     private func backendReadyNow() -> BackendConnection? {
         if let attached = backend { return attached.isIdle && attached.settings == settings ? attached : nil }
-        guard let user else { return nil }
-        let request = LoopContext.Request(hostgroup: hostgroup, user: user, clientCapabilities: clientCapabilities,
-                                          collation: collation, schema: settings.schema)
-        guard let ready = loopContext.acquireIfReady(request) else { return nil }
+        guard let user, let ready = loopContext.acquireIfReady(poolRequest(for: user)) else { return nil }
         backend = ready // attached either way: `withBackend` replays the settings on it
         return ready.settings == settings ? ready : nil
     }
@@ -132,8 +129,14 @@ extension ClientSession: BackendResponseSink {
         }
     }
 
+    /// What the session asks the pool for: a connection of its hostgroup, for its user and client.
+    private func poolRequest(for user: ProxyUser) -> LoopContext.Request {
+        LoopContext.Request(hostgroup: hostgroup, user: user, clientCapabilities: clientCapabilities,
+                            collation: collation, schema: settings.schema)
+    }
+
     /// Gets the attached connection, or borrows one, and brings its settings in line with the session's.
-    func withBackend(_ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
+    private func withBackend(_ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
         if let attached = backend {
             if attached.isIdle { replaySettings(on: attached, completion) ; return }
             backend = nil
@@ -147,15 +150,8 @@ extension ClientSession: BackendResponseSink {
             }
         }
         guard let user else { completion(.failure(ProxyError.backendLost)); return }
-        let request = LoopContext.Request(hostgroup: hostgroup, user: user, clientCapabilities: clientCapabilities,
-                                          collation: collation, schema: settings.schema)
-        if let ready = loopContext.acquireIfReady(request) {
-            // The common case, a pooled connection used a moment ago: no future, no callback.
-            backend = ready
-            replaySettings(on: ready, completion)
-            return
-        }
-        loopContext.acquire(request).whenComplete { [self] result in
+        // A connection ready right away was already looked for (`backendReadyNow`): this is the pool's long way.
+        loopContext.acquire(poolRequest(for: user)).whenComplete { [self] result in
             switch result {
             case .success(let conn):
                 guard case .running = phase else { loopContext.release(conn); return }

@@ -30,11 +30,6 @@ public struct DigestEntry: Sendable, Equatable {
 
     /// Counts one more query; returns the entry's command class.
     mutating func add(time: UInt64, at epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) -> String {
-        defer { countQuery(time: time, at: epoch, rowsAffected: rowsAffected, rowsSent: rowsSent) }
-        return commandType
-    }
-
-    private mutating func countQuery(time: UInt64, at epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) {
         if count == 0 { firstSeen = epoch }
         count += 1
         lastSeen = epoch
@@ -43,6 +38,7 @@ public struct DigestEntry: Sendable, Equatable {
         maxTime = max(maxTime, time)
         sumRowsAffected &+= rowsAffected
         sumRowsSent &+= rowsSent
+        return commandType
     }
 
     /// Folds another loop's entry for the same key into this one.
