@@ -32,6 +32,8 @@ final class BackendConnection: ChannelInboundHandler {
     /// This handler's place in the pipeline: commands are written from here, not from the pipeline's tail.
     /// Cleared in `handlerRemoved` (the context holds the handler).
     private var context: ChannelHandlerContext?
+    /// Everything written to the server goes through it (see DirectSocketWriter for why).
+    private let serverWriter = DirectSocketWriter()
     private(set) var isBroken = false
     /// Sequence id of the last packet forwarded to the client (to number an ERR after a partial response).
     private(set) var lastForwardedSequenceID: UInt8 = 0
@@ -118,8 +120,9 @@ final class BackendConnection: ChannelInboundHandler {
 
     /// Sends raw packets (LOCAL INFILE data) of the command in progress; the caller framed them.
     func sendRaw(_ bytes: ByteBuffer, flush: Bool) {
-        guard let channel else { return }
-        if flush { channel.writeAndFlush(bytes, promise: nil) } else { channel.write(bytes, promise: nil) }
+        guard let context else { return }
+        serverWriter.write(bytes, context: context)
+        if flush { serverWriter.flush(context: context) }
     }
 
     /// The client finished its LOCAL INFILE upload.
@@ -166,18 +169,19 @@ final class BackendConnection: ChannelInboundHandler {
 
     func close() {
         isBroken = true
+        serverWriter.detach()
         channel?.close(promise: nil)
     }
 
     /// Says goodbye (COM_QUIT) before closing, so the server logs no aborted connection.
     func quit() {
-        guard let channel, channel.isActive, !isBroken, operation == nil else { close(); return }
+        guard let channel, let context, channel.isActive, !isBroken, operation == nil else { close(); return }
         isBroken = true
         var out = channel.allocator.buffer(capacity: 5)
         var payload = channel.allocator.buffer(capacity: 1)
         payload.writeInteger(CommandCode.quit.rawValue)
         out.writeMySQLPacket(sequenceID: 0, payload: payload)
-        channel.writeAndFlush(out).whenComplete { _ in channel.close(promise: nil) }
+        serverWriter.writeAndFlushThroughNIO(out, context: context).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Stops or resumes reading from the server (backpressure from a slow client). Only a forwarded
@@ -194,12 +198,13 @@ final class BackendConnection: ChannelInboundHandler {
         guard let context else { return }
         // A client's command as it arrived is sent with its own frame: no copy.
         if let framed = payload.frameInFront(sequenceID: sequenceID) {
-            if flush { context.writeAndFlush(wrapOutboundOut(framed), promise: nil) } else { context.write(wrapOutboundOut(framed), promise: nil) }
-            return
+            serverWriter.write(framed, context: context)
+        } else {
+            var out = context.channel.allocator.buffer(capacity: payload.readableBytes + 8)
+            out.writeMySQLPacket(sequenceID: sequenceID, payload: payload)
+            serverWriter.write(out, context: context)
         }
-        var out = context.channel.allocator.buffer(capacity: payload.readableBytes + 8)
-        out.writeMySQLPacket(sequenceID: sequenceID, payload: payload)
-        if flush { context.writeAndFlush(wrapOutboundOut(out), promise: nil) } else { context.write(wrapOutboundOut(out), promise: nil) }
+        if flush { serverWriter.flush(context: context) }
     }
 
     // MARK: - Channel events
@@ -209,7 +214,13 @@ final class BackendConnection: ChannelInboundHandler {
         self.context = context
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        serverWriter.attach(to: context)
+        context.fireChannelActive()
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
+        serverWriter.detach()
         self.context = nil
     }
 
@@ -225,6 +236,7 @@ final class BackendConnection: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        serverWriter.detach()
         fail(.connectionLost(server.endpoint))
     }
 

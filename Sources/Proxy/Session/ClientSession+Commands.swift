@@ -144,7 +144,7 @@ extension ClientSession {
                                    ColumnDefinition41(name: "Message", columnLength: 2048)],
                          rows: [], sequenceID: 1, into: &out)
         }
-        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        writeAndFlush(out)
     }
 
     /// `select @@version_comment limit 1`, which the mysql/mariadb CLI sends on connect.
@@ -158,7 +158,7 @@ extension ClientSession {
         ResultSetWriter(capabilities: clientCapabilities, statusFlags: statusFlags)
             .write(columns: [ColumnDefinition41(name: "@@version_comment", columnLength: 64)],
                    rows: [[loopContext.snapshot.settings.versionComment]], sequenceID: 1, into: &out)
-        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        writeAndFlush(out)
     }
 
     private func statisticsReceived() {
@@ -166,7 +166,7 @@ extension ClientSession {
         let text = "Uptime: \(ProcessUptime.seconds)  Threads: \(open)  Questions: \(loopContext.questions)  Slow queries: 0  Opens: 0  Open tables: 0  Queries per second avg: 0.000"
         var out = ByteBufferAllocator().buffer(capacity: text.utf8.count + 4)
         out.writeMySQLPacket(sequenceID: 1) { $0.writeString(text) }
-        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        writeAndFlush(out)
     }
 
     private func setOptionReceived(_ payload: ByteBuffer) {
@@ -183,7 +183,7 @@ extension ClientSession {
                 EOFPacket(statusFlags: statusFlags).encode(into: &$0)
             }
         }
-        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        writeAndFlush(out)
     }
 
     /// COM_CHANGE_USER: log in again as another user, then start from a clean session.

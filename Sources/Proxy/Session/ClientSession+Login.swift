@@ -32,7 +32,7 @@ extension ClientSession {
             out.writeMySQLPacket(sequenceID: sequence) {
                 AuthSwitchRequest(pluginName: NativePassword.pluginName, pluginData: nonce).encode(into: &$0)
             }
-            context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            writeAndFlush(out)
             phase = .awaitingAuthSwitchResponse(response)
         }
     }

@@ -40,7 +40,7 @@ extension ClientSession {
                 sequence = out.writeMySQLPacket(sequenceID: sequence, payload: packet)
             }
         }
-        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        writeAndFlush(out)
         running = nil
         commandFinished()
     }

@@ -21,7 +21,7 @@ extension ClientSession {
                                  deprecateEOF: deprecateEOF)
         let now = NIODeadline.now().uptimeNanoseconds
         if let packets = loopContext.store.queryCache.lookup(key, ttlMs: ttl, now: now, softTTLPercent: settings.queryCacheSoftTTLPercent) {
-            context?.writeAndFlush(wrapOutboundOut(packets), promise: nil)
+            writeAndFlush(packets)
             recordAnsweredLocally()
             return true
         }

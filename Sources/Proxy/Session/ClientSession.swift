@@ -76,8 +76,8 @@ final class ClientSession: ChannelInboundHandler {
     /// The command running now, kept so that it can be retried on another connection.
     var running: RunningCommand?
     var countedAsConnection = false
-    /// `write` queued bytes that no flush has sent yet.
-    var hasUnflushedWrites = false
+    /// Everything written to the client goes through it (see DirectSocketWriter for why).
+    let clientWriter = DirectSocketWriter()
 
     init(loopContext: LoopContext, connectionID: UInt32, logger: Logger) {
         self.loopContext = loopContext
@@ -93,6 +93,7 @@ final class ClientSession: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
+        clientWriter.attach(to: context)
         addresses = ClientAddresses(client: context.remoteAddress?.ipAddress, clientPort: context.remoteAddress?.port,
                                     local: context.localAddress?.ipAddress, localPort: context.localAddress?.port)
         loopContext.register(self)
@@ -109,7 +110,7 @@ final class ClientSession: ChannelInboundHandler {
                                      capabilities: serverCapabilities, characterSet: settings.defaultCollation)
         var out = ByteBufferAllocator().buffer(capacity: 128)
         out.writeMySQLPacket(sequenceID: 0) { handshake.encode(into: &$0) }
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        clientWriter.writeAndFlush(out, context: context)
         let timeout = settings.connectTimeoutClientMs
         context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout))) { [weak self] in
             guard let self else { return }
@@ -125,10 +126,12 @@ final class ClientSession: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        clientWriter.detach()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        clientWriter.detach()
         phase = .closed
         loopContext.unregister(self)
         if countedAsConnection, let user {
@@ -195,16 +198,20 @@ final class ClientSession: ChannelInboundHandler {
     // MARK: - Writing to the client
 
     func write(_ buffer: ByteBuffer) {
-        context?.write(wrapOutboundOut(buffer), promise: nil)
-        hasUnflushedWrites = true
+        guard let context else { return }
+        clientWriter.write(buffer, context: context)
     }
 
-    /// Flushes what `write` queued; nothing to do (the response's end already flushed it, and then the
-    /// backend's read burst ends) costs no trip through the pipeline.
+    /// Sends what `write` queued (nothing queued costs nothing: the response's end already flushed, and
+    /// then the backend's read burst ends).
     func flush() {
-        guard hasUnflushedWrites else { return }
-        hasUnflushedWrites = false
-        context?.flush()
+        guard let context else { return }
+        clientWriter.flush(context: context)
+    }
+
+    func writeAndFlush(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        clientWriter.writeAndFlush(buffer, context: context)
     }
 
     func sendOK(sequenceID: UInt8, affectedRows: UInt64 = 0, info: String = "") {
@@ -212,13 +219,13 @@ final class ClientSession: ChannelInboundHandler {
         out.writeMySQLPacket(sequenceID: sequenceID) {
             OKPacket(affectedRows: affectedRows, statusFlags: statusFlags, info: info).encode(into: &$0, capabilities: clientCapabilities)
         }
-        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        writeAndFlush(out)
     }
 
     func sendError(_ err: ErrPacket, sequenceID: UInt8) {
         var out = ByteBufferAllocator().buffer(capacity: 64 + err.message.utf8.count)
         out.writeMySQLPacket(sequenceID: sequenceID) { err.encode(into: &$0) }
-        context?.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        writeAndFlush(out)
     }
 
     /// The attached backend connection holds state of this session (a transaction, pinned state), so
