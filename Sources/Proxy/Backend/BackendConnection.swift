@@ -13,6 +13,12 @@ final class BackendConnection: ChannelInboundHandler {
 
     let key: PoolKey
     let server: BackendServer
+    /// Where the pool and the statistics count this connection.
+    let serverKey: ServerKey
+    /// This connection's server counters in the loop's statistics.
+    var serverStatsMemo = SlotMemo<ServerKey>()
+    /// This connection's open/idle counts in the loop's pool.
+    var poolCountsMemo = SlotMemo<ServerKey>()
     let createdAt: NIODeadline
     /// Session settings as they are on the server.
     var settings: SessionSettings
@@ -64,6 +70,7 @@ final class BackendConnection: ChannelInboundHandler {
          loop: EventLoop, logger: Logger) {
         self.key = key
         self.server = server
+        self.serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
         self.settings = settings
         self.authenticator = authenticator
         self.createdAt = .now()

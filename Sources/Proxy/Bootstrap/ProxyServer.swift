@@ -96,20 +96,20 @@ public final class ProxyServer: Sendable {
                 let loop = context.value
                 loop.refreshSnapshot() // a loop without traffic since the last LOAD still counts for the old rules
                 var part = ProxyStatistics()
-                part.digests = loop.statistics.digests
-                if resetDigests { loop.statistics.digests = [:] }
+                part.digests = loop.statistics.digests.dictionary
+                if resetDigests { loop.statistics.digests.removeAll() }
                 part.ruleHits = loop.ruleHits
                 part.ruleIDs = loop.snapshot.queryRules.rules.map(\.definition.ruleID)
                 part.questions = loop.questions
                 part.backendConnectionsFree = loop.idleCount
                 part.commands = loop.statistics.commands
-                part.servers = loop.statistics.servers
+                part.servers = loop.statistics.servers.dictionary
                 part.errors = loop.statistics.errors
                 part.slowQueries = loop.statistics.slowQueries
                 part.getConnImmediate = loop.statistics.getConnImmediate
                 part.getConnSuccess = loop.statistics.getConnSuccess + loop.statistics.getConnImmediate
                 part.getConnFailure = loop.statistics.getConnFailure
-                if resetConnectionPool { loop.statistics.servers = [:] }
+                if resetConnectionPool { loop.statistics.servers.removeAll() }
                 if resetErrors { loop.statistics.errors = [:] }
                 loop.describeConnections(into: &part)
                 return part

@@ -12,18 +12,18 @@ extension LoopContext {
     }
 
     /// The newest usable idle connection for `key`; broken or too old ones met on the way are closed.
-    func takeIdle(_ key: PoolKey, _ serverKey: ServerKey) -> BackendConnection? {
+    func takeIdle(_ key: PoolKey) -> BackendConnection? {
         while var list = idle[key], let conn = list.popLast() {
             idle[key] = list.isEmpty ? nil : list
-            idleByServer[serverKey, default: 1] -= 1
+            serverCounts[slot: countsSlot(conn)].idle -= 1
             if conn.isIdle && !isTooOld(conn) { return conn }
             conn.close()
         }
         return nil
     }
 
-    func handOut(_ conn: BackendConnection, _ serverKey: ServerKey, _ promise: EventLoopPromise<BackendConnection>) {
-        checkOut(conn, serverKey)
+    func handOut(_ conn: BackendConnection, _ promise: EventLoopPromise<BackendConnection>) {
+        checkOut(conn)
         promise.succeed(conn)
     }
 
@@ -51,16 +51,15 @@ extension LoopContext {
             for conn in list {
                 if surplus > 0, now &- conn.idleSince >= 1_000_000_000 {
                     surplus -= 1
-                    idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 1] -= 1
+                    serverCounts[slot: countsSlot(conn)].idle -= 1
                     conn.quit()
                     continue
                 }
-                let serverKey = ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint)
                 if !conn.isIdle || isTooOld(conn) || !serves(conn) {
-                    idleByServer[serverKey, default: 1] -= 1
+                    serverCounts[slot: countsSlot(conn)].idle -= 1
                     conn.close()
                 } else if now &- conn.checkedAt >= interval {
-                    idleByServer[serverKey, default: 1] -= 1
+                    serverCounts[slot: countsSlot(conn)].idle -= 1
                     conn.isAlive(timeoutMs: settings.pingTimeoutServerMs).whenComplete { alive in
                         guard case .success(true) = alive else {
                             self.logger.info("idle pooled connection failed its ping", metadata: ["backend": "\(conn.server.endpoint)"])
@@ -86,7 +85,7 @@ extension LoopContext {
         for (key, list) in idle {
             let kept = list.filter { conn in
                 guard serves(conn) else {
-                    idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 1] -= 1
+                    serverCounts[slot: countsSlot(conn)].idle -= 1
                     conn.close()
                     return false
                 }

@@ -62,7 +62,7 @@ extension LoopContext {
             return false
         }
         let waiter = takeWaiter(at: index)
-        checkOut(conn, ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint))
+        checkOut(conn)
         waiter.promise.succeed(conn)
         stopSweepIfIdle()
         return true

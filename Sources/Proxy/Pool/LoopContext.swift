@@ -16,9 +16,8 @@ final class LoopContext {
     /// Idle pooled connections (see LoopContext+PoolHealth for their checks).
     var idle: [PoolKey: [BackendConnection]] = [:]
     private var openPerServer: [ServerEndpoint: Int] = [:]
-    /// Open and idle connections per server of a hostgroup (for the pool statistics).
-    private var openByServer: [ServerKey: Int] = [:]
-    var idleByServer: [ServerKey: Int] = [:]
+    /// Open and idle connections per server of a hostgroup (for `MaxConnUsed` and the pool statistics).
+    var serverCounts = CounterTable<ServerKey, ServerConnectionCounts>()
     /// Servers to avoid until the given time (monotonic nanoseconds); see `markUnreachable`.
     private var unreachableUntil: [ServerEndpoint: UInt64] = [:]
     var questions = 0
@@ -113,16 +112,16 @@ final class LoopContext {
         }
         let key = key(server, request)
         let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
-        if let conn = takeIdle(key, serverKey) {
+        if let conn = takeIdle(key) {
             guard needsCheckBeforeReuse(conn) else {
-                handOut(conn, serverKey, promise)
+                handOut(conn, promise)
                 return
             }
             // Idle a while: a firewall or the server may have dropped it without a word. A ping tells;
             // a dead one is closed and the next one (or a new one) taken, before the client's query is sent.
             conn.isAlive(timeoutMs: settings.pingTimeoutServerMs).whenComplete { alive in
                 if case .success(true) = alive {
-                    self.handOut(conn, serverKey, promise)
+                    self.handOut(conn, promise)
                 } else {
                     self.logger.info("pooled connection found dead before reuse", metadata: ["backend": "\(server.endpoint)"])
                     conn.close()
@@ -158,15 +157,15 @@ final class LoopContext {
                 case .success(let conn):
                     conn.checkedOutAt = NIODeadline.now().uptimeNanoseconds
                     self.patience.connected(inNs: conn.checkedOutAt &- connectStarted)
-                    self.openByServer[serverKey, default: 0] += 1
+                    self.serverCounts[serverKey, default: ServerConnectionCounts()].open += 1
                     conn.channel?.closeFuture.whenComplete { _ in
                         self.openPerServer[server.endpoint, default: 1] -= 1
-                        self.openByServer[serverKey, default: 1] -= 1
+                        self.serverCounts[serverKey, default: ServerConnectionCounts()].open -= 1
                         self.roomMade(in: server.hostgroup)
                     }
                     self.statistics.servers[serverKey, default: ServerCounters()].connectionsOK += 1
                     self.statistics.getConnSuccess += 1
-                    self.noteInUse(serverKey)
+                    self.noteInUse(conn)
                     promise.succeed(conn)
                 case .failure(let error):
                     self.openPerServer[server.endpoint, default: 1] -= 1
@@ -228,9 +227,8 @@ final class LoopContext {
             idle[key]!.append(conn)
             return nil
         }
-        let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
-        idleByServer[serverKey, default: 1] -= 1
-        checkOut(conn, serverKey, now: now)
+        serverCounts[slot: countsSlot(conn)].idle -= 1
+        checkOut(conn, now: now)
         return conn
     }
 
@@ -255,7 +253,7 @@ final class LoopContext {
         // Kept even above `mysql-free_connections_pct`: closing it now would open a new one at the next burst.
         // The once-a-second round trims the pool back (LoopContext+PoolHealth).
         idle[conn.key, default: []].append(conn) // in place: no copy of the list
-        idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint), default: 0] += 1
+        serverCounts[slot: countsSlot(conn)].idle += 1
     }
 
     /// A server that refused a connection or vanished under a query: for a second, new work goes to the
@@ -265,7 +263,7 @@ final class LoopContext {
         unreachableUntil[endpoint] = NIODeadline.now().uptimeNanoseconds + 1_000_000_000
         for (key, list) in idle where key.endpoint == endpoint {
             for conn in list {
-                idleByServer[ServerKey(hostgroup: conn.server.hostgroup, endpoint: endpoint), default: 1] -= 1
+                serverCounts[slot: countsSlot(conn)].idle -= 1
                 conn.close()
             }
             idle[key] = nil
@@ -330,26 +328,32 @@ final class LoopContext {
         maintenance = nil
         for list in idle.values { for conn in list { conn.quit() } }
         idle = [:]
-        idleByServer = [:]
+        for slot in serverCounts.values.indices { serverCounts[slot: slot].idle = 0 }
     }
 
     /// A pooled connection goes to a request (from the idle list or straight back from another session):
     /// counted as an immediate hand-out, its hold time starts (`ConnectPatience`), `MaxConnUsed` is kept.
-    func checkOut(_ conn: BackendConnection, _ serverKey: ServerKey, now: UInt64 = NIODeadline.now().uptimeNanoseconds) {
+    func checkOut(_ conn: BackendConnection, now: UInt64 = NIODeadline.now().uptimeNanoseconds) {
         conn.checkedOutAt = now
         statistics.getConnImmediate += 1
-        noteInUse(serverKey)
+        noteInUse(conn)
     }
 
     /// Keeps `MaxConnUsed`: the most connections to a server in use at once (open minus idle).
-    func noteInUse(_ key: ServerKey) {
-        let inUse = inUse(key)
-        statistics.servers[key, default: ServerCounters()].noteInUse(inUse)
+    func noteInUse(_ conn: BackendConnection) {
+        let inUse = serverCounts[slot: countsSlot(conn)].inUse
+        let slot = statistics.servers.slot(for: conn.serverKey, memo: &conn.serverStatsMemo) { ServerCounters() }
+        statistics.servers[slot: slot].noteInUse(inUse)
     }
 
     /// Connections to a server of a hostgroup out of this loop's pool: open minus idle.
     func inUse(_ key: ServerKey) -> Int {
-        (openByServer[key] ?? 0) - (idleByServer[key] ?? 0)
+        serverCounts[key]?.inUse ?? 0
+    }
+
+    /// The connection's place in `serverCounts`, remembered by the connection.
+    func countsSlot(_ conn: BackendConnection) -> Int {
+        serverCounts.slot(for: conn.serverKey, memo: &conn.poolCountsMemo) { ServerConnectionCounts() }
     }
 
     private func key(_ server: BackendServer, _ request: Request) -> PoolKey {
@@ -372,4 +376,11 @@ final class LoopContext {
 final class WeakSession {
     weak var session: ClientSession?
     init(_ session: ClientSession) { self.session = session }
+}
+
+/// One loop's connections to one server of one hostgroup.
+struct ServerConnectionCounts {
+    var open = 0
+    var idle = 0
+    var inUse: Int { open - idle }
 }

@@ -113,8 +113,9 @@ extension ClientSession {
                              error: (code: UInt16, message: String)? = nil) {
         let hostgroup = connection?.server.hostgroup ?? -1
         if let connection {
-            let serverKey = ServerKey(hostgroup: hostgroup, endpoint: connection.server.endpoint)
-            loopContext.statistics.servers[serverKey, default: ServerCounters()].countQuery(sent: requestBytes, received: responseBytes)
+            let statistics = loopContext.statistics
+            let slot = statistics.servers.slot(for: connection.serverKey, memo: &connection.serverStatsMemo) { ServerCounters() }
+            statistics.servers[slot: slot].countQuery(sent: requestBytes, received: responseBytes)
             if let error, let user {
                 loopContext.statistics.recordError(
                     ErrorKey(hostgroup: hostgroup, endpoint: connection.server.endpoint, username: user.username,
@@ -130,9 +131,10 @@ extension ClientSession {
                             digest: query.digest.hash)
         let elapsed = (NIODeadline.now().uptimeNanoseconds &- query.startNanos) / 1000
         if elapsed > UInt64(settings.longQueryTimeMs) * 1000 { loopContext.statistics.slowQueries += 1 }
-        let commandType = loopContext.statistics.recordQuery(key, text: query.digest.text, time: elapsed, epoch: ProcessUptime.epochSeconds,
-                                                             rowsAffected: rowsAffected, rowsSent: UInt64(rowsSent))
-        if settings.commandsStats { loopContext.statistics.recordCommand(commandType, time: elapsed) }
+        let commandIndex = loopContext.statistics.recordQuery(key, memo: &digestMemo, text: { query.digest.text }, time: elapsed,
+                                                              epoch: ProcessUptime.epochSeconds, rowsAffected: rowsAffected,
+                                                              rowsSent: UInt64(rowsSent))
+        if settings.commandsStats { loopContext.statistics.recordCommand(commandIndex, time: elapsed) }
     }
 
     func recordAnsweredLocally() {

@@ -76,6 +76,8 @@ final class ClientSession: ChannelInboundHandler {
     /// The command running now, kept so that it can be retried on another connection.
     var running: RunningCommand?
     var countedAsConnection = false
+    /// The digest statistics entry of this session's last query (most sessions repeat a few shapes).
+    var digestMemo = SlotMemo<DigestKey>()
     /// Everything written to the client goes through it (see DirectSocketWriter for why).
     let clientWriter = DirectSocketWriter()
 

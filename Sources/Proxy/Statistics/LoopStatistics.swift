@@ -14,6 +14,8 @@ public struct DigestEntry: Sendable, Equatable {
     public var digestText: String
     /// The entry's `stats_mysql_commands_counters` class, found once per entry instead of once per query.
     public var commandType: String
+    /// `commandType`'s place in `CommandType.all` (the loop's command counters are an array).
+    var commandIndex: Int
     public var count = 0
     public var firstSeen = 0
     public var lastSeen = 0
@@ -26,10 +28,11 @@ public struct DigestEntry: Sendable, Equatable {
     init(digestText: String) {
         self.digestText = digestText
         self.commandType = CommandType.of(digestText)
+        self.commandIndex = CommandType.all.firstIndex(of: commandType) ?? CommandType.all.count - 1
     }
 
-    /// Counts one more query; returns the entry's command class.
-    mutating func add(time: UInt64, at epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) -> String {
+    /// Counts one more query; returns the entry's command class (its place in `CommandType.all`).
+    mutating func add(time: UInt64, at epoch: Int, rowsAffected: UInt64, rowsSent: UInt64) -> Int {
         if count == 0 { firstSeen = epoch }
         count += 1
         lastSeen = epoch
@@ -38,7 +41,7 @@ public struct DigestEntry: Sendable, Equatable {
         maxTime = max(maxTime, time)
         sumRowsAffected &+= rowsAffected
         sumRowsSent &+= rowsSent
-        return commandType
+        return commandIndex
     }
 
     /// Folds another loop's entry for the same key into this one.
@@ -142,9 +145,10 @@ public struct ErrorEntry: Sendable, Equatable {
 /// The counters one event loop keeps. Only that loop writes them (no lock on the query path); the
 /// admin reads a copy by running a task on the loop, and merges the loops' copies.
 final class LoopStatistics {
-    var digests: [DigestKey: DigestEntry] = [:]
-    var commands: [String: CommandCounter] = [:]
-    var servers: [ServerKey: ServerCounters] = [:]
+    var digests = CounterTable<DigestKey, DigestEntry>()
+    /// By place in `CommandType.all`.
+    var commandCounters = [CommandCounter](repeating: CommandCounter(), count: CommandType.all.count)
+    var servers = CounterTable<ServerKey, ServerCounters>()
     var errors: [ErrorKey: ErrorEntry] = [:]
     /// Queries slower than `mysql-long_query_time`.
     var slowQueries = 0
@@ -153,8 +157,17 @@ final class LoopStatistics {
     var getConnSuccess = 0
     var getConnFailure = 0
 
-    func recordCommand(_ type: String, time: UInt64) {
-        commands[type, default: CommandCounter()].add(time)
+    func recordCommand(_ index: Int, time: UInt64) {
+        commandCounters[index].add(time)
+    }
+
+    /// The command counters by class name, for the admin; classes never counted are left out.
+    var commands: [String: CommandCounter] {
+        var out: [String: CommandCounter] = [:]
+        for (index, counter) in commandCounters.enumerated() where counter.count > 0 {
+            out[CommandType.all[index]] = counter
+        }
+        return out
     }
 
     func recordError(_ key: ErrorKey, message: String, clientAddress: String, epoch: Int) {
@@ -166,11 +179,12 @@ final class LoopStatistics {
         errors[key] = entry
     }
 
-    /// Counts a query in its digest entry and returns the entry's command class.
-    func recordQuery(_ key: DigestKey, text: @autoclosure () -> String, time: UInt64, epoch: Int, rowsAffected: UInt64,
-                     rowsSent: UInt64) -> String {
-        // One hash of the key: the default entry is only built for a digest seen for the first time.
-        digests[key, default: DigestEntry(digestText: text())].add(time: time, at: epoch, rowsAffected: rowsAffected, rowsSent: rowsSent)
+    /// Counts a query in its digest entry and returns the entry's command class (see `recordCommand`).
+    /// `memo` is the session's last entry: a session repeating a query shape skips hashing the key.
+    func recordQuery(_ key: DigestKey, memo: inout SlotMemo<DigestKey>, text: () -> String, time: UInt64, epoch: Int,
+                     rowsAffected: UInt64, rowsSent: UInt64) -> Int {
+        let slot = digests.slot(for: key, memo: &memo) { DigestEntry(digestText: text()) }
+        return digests[slot: slot].add(time: time, at: epoch, rowsAffected: rowsAffected, rowsSent: rowsSent)
     }
 }
 
