@@ -35,3 +35,16 @@ import Testing
         #expect(table.values.count == 1)
     }
 }
+
+extension CounterTableTests {
+    /// A session alternating between more shapes than the memo holds still counts each under its own key.
+    @Test func aMemoOfAFewKeysCountsEachKeyRight() {
+        var table = CounterTable<Int, Int>()
+        var memo = SlotMemo<Int>()
+        for round in 0..<30 {
+            let key = round % 6
+            table[slot: table.slot(for: key, memo: &memo) { 0 }] += 1
+        }
+        #expect(table.dictionary == [0: 5, 1: 5, 2: 5, 3: 5, 4: 5, 5: 5])
+    }
+}

@@ -20,6 +20,9 @@ struct RunningCommand {
     var after: After?
     /// Turns the client's payload into the one this connection needs (statement ids), preparing first if needed.
     var build: Build?
+    /// A COM_STMT_EXECUTE of this statement: on a connection that has it prepared already, the payload is
+    /// rewritten on the spot (no future); otherwise `ClientSession.buildExecute` prepares it first.
+    var execute: ClientStatement?
     /// Runs instead of forwarding (COM_STMT_PREPARE); ends with `customCommandFinished` or `commandFailed`.
     var custom: ((ClientSession, BackendConnection) -> Void)?
 
@@ -44,9 +47,9 @@ struct CommandOptions {
 extension ClientSession: BackendResponseSink {
     /// Runs a client command on a backend connection of the session's hostgroup and forwards the response.
     func runOnBackend(_ payload: ByteBuffer, command: ResponseTracker.Command, retriable: Bool = true,
-                      build: RunningCommand.Build? = nil, after: RunningCommand.After? = nil) {
+                      build: RunningCommand.Build? = nil, execute: ClientStatement? = nil, after: RunningCommand.After? = nil) {
         running = RunningCommand(payload: payload, command: command, retriable: retriable, options: nextCommandOptions,
-                                 after: after, build: build)
+                                 after: after, build: build, execute: execute)
         nextCommandOptions = CommandOptions()
         requestBytes = payload.readableBytes
         responseBytes = 0
@@ -88,7 +91,17 @@ extension ClientSession: BackendResponseSink {
         case .success(let conn):
             if let custom = command.custom { custom(self, conn); return }
             let tracker = ResponseTracker(command: command.command, deprecateEOF: conn.capabilities.contains(.deprecateEOF))
-            guard let build = command.build else {
+            if let statement = command.execute, statement.longData.isEmpty,
+               let prepared = conn.preparedStatements[statement.sql] {
+                running?.sent = true
+                let payload = Self.rewriteExecute(command.payload, backendID: prepared.statementID, statement: statement)
+                conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
+                armQueryTimeout(on: conn)
+                return
+            }
+            let build = command.execute.map { statement in { session, conn in session.buildExecute(statement, command.payload, on: conn) } }
+                ?? command.build
+            guard let build else {
                 running?.sent = true
                 conn.forward(command: command.payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
                 armQueryTimeout(on: conn)

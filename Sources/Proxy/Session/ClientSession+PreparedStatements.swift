@@ -89,23 +89,27 @@ extension ClientSession {
         // A read may run again on another server if its server dies before answering (as text queries do);
         // not with a cursor, whose later fetches need the connection it was opened on.
         nextCommandOptions.repeatableRead = statement.isPlainRead && !wantsCursor
-        runOnBackend(payload, command: .execute, retriable: true, build: { session, conn in
-            session.ensurePrepared(snapshot.sql, on: conn).map { prepared in
-                for chunk in snapshot.longData {
-                    var packet = conn.channel!.allocator.buffer(capacity: chunk.data.readableBytes + 7)
-                    packet.writeInteger(CommandCode.stmtSendLongData.rawValue)
-                    packet.writeInteger(prepared.statementID, endianness: .little)
-                    packet.writeInteger(chunk.parameter, endianness: .little)
-                    var data = chunk.data
-                    packet.writeBuffer(&data)
-                    conn.sendWithoutResponse(packet)
-                }
-                return Self.rewriteExecute(payload, backendID: prepared.statementID, statement: snapshot)
-            }
-        }, after: { session, _, _, isError in
-            session.statements[id]?.longData = []
+        runOnBackend(payload, command: .execute, retriable: true, execute: snapshot, after: { session, _, _, isError in
+            if !snapshot.longData.isEmpty { session.statements[id]?.longData = [] }
             if wantsCursor && !isError { session.pinned = true }
         })
+    }
+
+    /// An execute's payload for a connection that may not have the statement yet: prepared there first,
+    /// then its long data sent, then the execute with that connection's statement id.
+    func buildExecute(_ statement: ClientStatement, _ payload: ByteBuffer, on conn: BackendConnection) -> EventLoopFuture<ByteBuffer> {
+        ensurePrepared(statement.sql, on: conn).map { prepared in
+            for chunk in statement.longData {
+                var packet = conn.channel!.allocator.buffer(capacity: chunk.data.readableBytes + 7)
+                packet.writeInteger(CommandCode.stmtSendLongData.rawValue)
+                packet.writeInteger(prepared.statementID, endianness: .little)
+                packet.writeInteger(chunk.parameter, endianness: .little)
+                var data = chunk.data
+                packet.writeBuffer(&data)
+                conn.sendWithoutResponse(packet)
+            }
+            return Self.rewriteExecute(payload, backendID: prepared.statementID, statement: statement)
+        }
     }
 
     /// The execute packet with the backend's statement id, and the parameter types added back when

@@ -1,5 +1,5 @@
-/// Counters by key, kept in an array so that a caller who counts under the same key again and again (a
-/// session repeating one query shape, a connection counting its server's queries) remembers the slot
+/// Counters by key, kept in an array so that a caller who counts under the same keys again and again (a
+/// session repeating a few query shapes, a connection counting its server's queries) remembers the slots
 /// and skips hashing the key: `SlotMemo` checks the key and the table's generation, then goes straight to
 /// the array. `removeAll` (a stats reset) starts a new generation, so no memo outlives it.
 struct CounterTable<Key: Hashable, Value> {
@@ -24,7 +24,7 @@ struct CounterTable<Key: Hashable, Value> {
     mutating func slot(for key: Key, memo: inout SlotMemo<Key>, initial: () -> Value) -> Int {
         if let known = memo.slot(for: key, generation: generation) { return known }
         let slot = slot(for: key, initial: initial)
-        memo = SlotMemo(key: key, slot: slot, generation: generation)
+        memo.remember(key, slot: slot, generation: generation)
         return slot
     }
 
@@ -59,22 +59,37 @@ struct CounterTable<Key: Hashable, Value> {
     }
 }
 
-/// A remembered slot of a `CounterTable`: the key it was for and the table generation it belongs to.
+/// The last few slots a caller used in a `CounterTable` (a session alternating between a handful of
+/// query shapes finds each of them), with the table generation they belong to.
 struct SlotMemo<Key: Hashable> {
-    private var key: Key?
-    private var slot = 0
+    private static var capacity: Int { 4 }
+    private var keys: [Key] = []
+    private var slots: [Int] = []
+    private var next = 0
     private var generation: UInt64 = 0
 
     init() {}
 
-    fileprivate init(key: Key, slot: Int, generation: UInt64) {
-        self.key = key
-        self.slot = slot
-        self.generation = generation
+    fileprivate mutating func remember(_ key: Key, slot: Int, generation: UInt64) {
+        if generation != self.generation {
+            keys.removeAll(keepingCapacity: true)
+            slots.removeAll(keepingCapacity: true)
+            next = 0
+            self.generation = generation
+        }
+        if keys.count < Self.capacity {
+            keys.append(key)
+            slots.append(slot)
+        } else {
+            keys[next] = key
+            slots[next] = slot
+            next = (next + 1) % Self.capacity
+        }
     }
 
     fileprivate func slot(for key: Key, generation: UInt64) -> Int? {
-        guard generation == self.generation, let known = self.key, known == key else { return nil }
-        return slot
+        guard generation == self.generation else { return nil }
+        for index in keys.indices where keys[index] == key { return slots[index] }
+        return nil
     }
 }

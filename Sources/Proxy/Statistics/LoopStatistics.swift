@@ -7,6 +7,12 @@ public struct DigestKey: Hashable, Sendable {
     public var username: String
     public var clientAddress: String
     public var digest: UInt64
+
+    /// The digest first: keys that differ almost always differ there, and it is one comparison.
+    public static func == (lhs: DigestKey, rhs: DigestKey) -> Bool {
+        lhs.digest == rhs.digest && lhs.hostgroup == rhs.hostgroup && lhs.username == rhs.username
+            && lhs.schemaname == rhs.schemaname && lhs.clientAddress == rhs.clientAddress
+    }
 }
 
 /// One row of `stats_mysql_query_digest`. Times in microseconds, first/last seen in epoch seconds.
