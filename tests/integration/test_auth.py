@@ -1,10 +1,14 @@
 """Logins through Junction: right and wrong credentials."""
 
+import socket
+import time
+
 import mysql.connector
 import pymysql
 import pytest
 
-from conftest import DIRECT, HOST, PASSWORD, USER
+from admin_helpers import Admin
+from conftest import ADMIN_PORT, DIRECT, HOST, PASSWORD, USER
 
 
 def _login_error(target, user, password, **kw):
@@ -83,3 +87,30 @@ def test_login_with_unknown_default_database(proxy):
             c.close()
         except pymysql.err.Error:
             pass
+
+
+@pytest.mark.skipif(DIRECT, reason="mysql-connect_timeout_client is Junction's")
+def test_a_client_that_never_logs_in_is_disconnected_after_connect_timeout_client(proxy):
+    """A client that opens a connection and sends nothing (a port scanner, a stuck driver) is closed after
+    mysql-connect_timeout_client; a client that logged in meanwhile keeps its connection."""
+    with Admin(ADMIN_PORT) as a:
+        before = a.variable("mysql-connect_timeout_client")
+        a.run("SET mysql-connect_timeout_client = 1000")
+        a.run("LOAD MYSQL VARIABLES TO RUNTIME")
+        try:
+            logged_in = pymysql.connect(host=proxy.host, port=proxy.port, user=USER, password=PASSWORD)
+            silent = socket.create_connection((proxy.host, proxy.port), timeout=10)
+            started = time.monotonic()
+            greeting = silent.recv(4096)
+            assert greeting, "Junction sends its handshake first"
+            assert silent.recv(4096) == b"", "a client that never answers the handshake is disconnected"
+            waited = time.monotonic() - started
+            assert 0.5 < waited < 5, f"closed after {waited:.2f}s with mysql-connect_timeout_client=1000"
+            silent.close()
+            with logged_in.cursor() as cur:
+                cur.execute("SELECT 1")
+                assert cur.fetchone() == (1,), "a logged-in client outlives the login deadline"
+            logged_in.close()
+        finally:
+            a.run(f"SET mysql-connect_timeout_client = {before}")
+            a.run("LOAD MYSQL VARIABLES TO RUNTIME")

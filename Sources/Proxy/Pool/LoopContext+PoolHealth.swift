@@ -27,11 +27,13 @@ extension LoopContext {
         promise.succeed(conn)
     }
 
-    /// Starts the once-a-second round over the idle connections.
+    /// Starts the once-a-second round over the idle connections. The task holds the context strongly (it
+    /// lives as long as its loop anyway): a weak reference would put the context's reference count in a side
+    /// table, a slower retain and release on every query.
     func startPoolMaintenance() {
         guard maintenance == nil else { return }
-        maintenance = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] _ in
-            self?.maintainIdleConnections()
+        maintenance = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in
+            maintainIdleConnections()
         }
     }
 
@@ -93,8 +95,8 @@ extension LoopContext {
             }
             idle[key] = kept.isEmpty ? nil : kept
         }
-        for weak in sessions.values {
-            guard let conn = weak.session?.backend else { continue }
+        for session in sessions.values {
+            guard let conn = session.backend else { continue }
             let status = snapshot.server(conn.server.endpoint, in: conn.server.hostgroup)?.status
             if status == nil || status == .offlineHard {
                 logger.info("closing a connection in use: its server is OFFLINE_HARD or removed",
@@ -108,8 +110,8 @@ extension LoopContext {
     /// queries fail now instead of waiting for TCP to time out.
     func closeConnections(to endpoint: ServerEndpoint) {
         markUnreachable(endpoint)
-        for weak in sessions.values {
-            guard let conn = weak.session?.backend, conn.server.endpoint == endpoint else { continue }
+        for session in sessions.values {
+            guard let conn = session.backend, conn.server.endpoint == endpoint else { continue }
             logger.info("closing a connection in use: its server stopped answering pings", metadata: ["backend": "\(endpoint)"])
             conn.close()
         }

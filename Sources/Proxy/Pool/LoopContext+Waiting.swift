@@ -32,8 +32,8 @@ extension LoopContext {
         nextWaiterID &+= 1
         let id = nextWaiterID
         waiter.id = id
-        waiter.patienceTask = loop.scheduleTask(in: .nanoseconds(Int64(patienceNs))) { [weak self] in
-            guard let self, let index = self.waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiter.patienceTask = loop.scheduleTask(in: .nanoseconds(Int64(patienceNs))) { [self] in
+            guard let index = self.waiters.firstIndex(where: { $0.id == id }) else { return }
             let expired = self.takeWaiter(at: index)
             self.stopSweepIfIdle()
             self.attempt(expired.request, number: expired.number, started: expired.started, promise: expired.promise,
@@ -45,8 +45,8 @@ extension LoopContext {
     func wait(_ waiter: ConnectionWaiter) {
         waiters.append(waiter)
         guard waiterSweep == nil else { return }
-        waiterSweep = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [weak self] _ in
-            self?.expireWaiters()
+        waiterSweep = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
+            expireWaiters()
         }
     }
 

@@ -31,8 +31,10 @@ final class LoopContext {
     var mirrorsFailed = 0
     /// Position among the loops (the processlist's ThreadID).
     var index = 0
-    /// The client sessions on this loop, for the processlist and the pool statistics.
-    private(set) var sessions: [UInt32: WeakSession] = [:]
+    /// The client sessions on this loop, for the processlist and the pool statistics. Held strongly from
+    /// `channelActive` to `channelInactive`: a weak reference would move every session's reference count
+    /// to a side table, and each of its many retains and releases per query onto the slow path.
+    private(set) var sessions: [UInt32: ClientSession] = [:]
     /// The pool's once-a-second health round (idle pings).
     var maintenance: RepeatedTask?
     /// Requests waiting for room on a server of their hostgroup, oldest first (LoopContext+Waiting).
@@ -271,7 +273,7 @@ final class LoopContext {
     }
 
     func register(_ session: ClientSession) {
-        sessions[session.connectionID] = WeakSession(session)
+        sessions[session.connectionID] = session
     }
 
     func unregister(_ session: ClientSession) {
@@ -300,8 +302,7 @@ final class LoopContext {
                     autocommit: conn.settings.autocommitOff ? "OFF" : "ON", idleMs: Int((now &- conn.idleSince) / 1_000_000)))
             }
         }
-        for weak in sessions.values {
-            guard let session = weak.session else { continue }
+        for session in sessions.values {
             if let conn = session.backend {
                 let key = ServerKey(hostgroup: conn.server.hostgroup, endpoint: conn.server.endpoint)
                 stats.serverConnections[key, default: (used: 0, free: 0)].used += 1
@@ -370,12 +371,6 @@ final class LoopContext {
         guard maxAge > 0 else { return false }
         return NIODeadline.now() - conn.createdAt > .milliseconds(Int64(maxAge))
     }
-}
-
-/// A session reference that does not keep the session alive.
-final class WeakSession {
-    weak var session: ClientSession?
-    init(_ session: ClientSession) { self.session = session }
 }
 
 /// One loop's connections to one server of one hostgroup.

@@ -258,6 +258,7 @@ extension ClientSession: BackendResponseSink {
     /// The command is over: release the connection if nothing ties the session to it, then go on
     /// with the client's next packets.
     func commandFinished() {
+        cancelQueryTimeout()
         if let attached = backend, !holdsBackendState, loopContext.snapshot.settings.multiplexing,
            (!warningsPending && insertIDAffinity == 0) || !loopContext.serves(attached) {
             // Warnings and a fresh insert id only keep the connection while its server serves: a server set

@@ -84,6 +84,7 @@ extension ClientSession {
             sequence &+= 1
         }
         phase = .ready
+        cancelLoginDeadline()
         sendOK(sequenceID: sequence)
     }
 

@@ -171,10 +171,21 @@ extension ClientSession {
         guard timeout > 0, timeout < ProxySettings.defaultQueryTimeoutDefault else { return }
         commandGeneration &+= 1
         let generation = commandGeneration
-        loopContext.loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [weak self, weak conn] in
-            guard let self, let conn, self.commandGeneration == generation, self.running != nil, self.backend === conn else { return }
-            self.logger.info("query timeout: killing the query on its server", metadata: ["timeout_ms": "\(timeout)"])
-            self.loopContext.killQuery(on: conn, user: self.user)
+        queryTimeout?.cancel()
+        // Strong captures, cancelled when the command ends (`cancelQueryTimeout`): weak ones would give the
+        // session and the connection side-table reference counts, slower on every later query.
+        queryTimeout = loopContext.loop.scheduleTask(in: .milliseconds(Int64(timeout))) { [self] in
+            queryTimeout = nil
+            guard commandGeneration == generation, running != nil, backend === conn else { return }
+            logger.info("query timeout: killing the query on its server", metadata: ["timeout_ms": "\(timeout)"])
+            loopContext.killQuery(on: conn, user: user)
         }
+    }
+
+    /// The command ended (or the client left) before its timeout.
+    func cancelQueryTimeout() {
+        guard let task = queryTimeout else { return }
+        task.cancel()
+        queryTimeout = nil
     }
 }

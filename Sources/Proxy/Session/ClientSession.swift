@@ -80,6 +80,10 @@ final class ClientSession: ChannelInboundHandler {
     var digestMemo = SlotMemo<DigestKey>()
     /// Everything written to the client goes through it (see DirectSocketWriter for why).
     let clientWriter = DirectSocketWriter()
+    /// Closes the connection of a client that has not logged in within `mysql-connect_timeout_client`.
+    var loginDeadline: Scheduled<Void>?
+    /// Kills the running query on its server when its timeout is up (`armQueryTimeout`).
+    var queryTimeout: Scheduled<Void>?
 
     init(loopContext: LoopContext, connectionID: UInt32, logger: Logger) {
         self.loopContext = loopContext
@@ -113,12 +117,19 @@ final class ClientSession: ChannelInboundHandler {
         var out = ByteBufferAllocator().buffer(capacity: 128)
         out.writeMySQLPacket(sequenceID: 0) { handshake.encode(into: &$0) }
         clientWriter.writeAndFlush(out, context: context)
-        let timeout = settings.connectTimeoutClientMs
-        context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout))) { [weak self] in
-            guard let self else { return }
-            if case .awaitingHandshakeResponse = self.phase { self.context?.close(promise: nil) }
-            if case .awaitingAuthSwitchResponse = self.phase { self.context?.close(promise: nil) }
+        // Held strongly and cancelled once the client is in or gone: a weak capture would give every
+        // session a side-table reference count, a slower retain and release on every query.
+        loginDeadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(settings.connectTimeoutClientMs))) { [self] in
+            loginDeadline = nil
+            if case .awaitingHandshakeResponse = phase { self.context?.close(promise: nil) }
+            if case .awaitingAuthSwitchResponse = phase { self.context?.close(promise: nil) }
         }
+    }
+
+    /// Stops waiting for the client to log in (it did, or it left).
+    func cancelLoginDeadline() {
+        loginDeadline?.cancel()
+        loginDeadline = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -134,6 +145,8 @@ final class ClientSession: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         clientWriter.detach()
+        cancelLoginDeadline()
+        cancelQueryTimeout()
         phase = .closed
         loopContext.unregister(self)
         if countedAsConnection, let user {
