@@ -728,6 +728,23 @@ def guarded(workdir: Path, body) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def prepare_tables(opts, lab: Lab, sysbench: str) -> None:
+    """Makes the sysbench tables (`opts.tables` × `opts.table_size` rows in `opts.db`) unless they are there."""
+    lab.sql(lab.primary, f"CREATE DATABASE IF NOT EXISTS `{opts.db}`")
+    if lab.tables_ready(opts.tables, opts.table_size):
+        log(f"sysbench tables present: {opts.tables} × {opts.table_size} rows in {opts.db}")
+        return
+    log(f"preparing {opts.tables} sysbench tables × {opts.table_size} rows in {opts.db}")
+    base = [sysbench, "oltp_read_write", "--db-driver=mysql", f"--mysql-host={HOST}",
+            f"--mysql-port={lab.primary}", f"--mysql-user={USER}", f"--mysql-password={PASSWORD}",
+            f"--mysql-db={opts.db}", f"--tables={opts.tables}", f"--table-size={opts.table_size}",
+            f"--threads={max(1, min(opts.tables, cores()))}"]
+    for action in ("cleanup", "prepare"):
+        r = subprocess.run(base + [action], capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise BenchError(f"sysbench {action} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+
+
 def main(argv=None) -> int:
     opts = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -741,20 +758,7 @@ def main(argv=None) -> int:
     results: list[Result] = []
 
     def body() -> int:
-        lab.sql(lab.primary, f"CREATE DATABASE IF NOT EXISTS `{opts.db}`")
-        if lab.tables_ready(opts.tables, opts.table_size):
-            log(f"sysbench tables present: {opts.tables} × {opts.table_size} rows in {opts.db}")
-        else:
-            log(f"preparing {opts.tables} sysbench tables × {opts.table_size} rows in {opts.db}")
-            base = [sysbench, "oltp_read_write", "--db-driver=mysql", f"--mysql-host={HOST}",
-                    f"--mysql-port={lab.primary}", f"--mysql-user={USER}", f"--mysql-password={PASSWORD}",
-                    f"--mysql-db={opts.db}", f"--tables={opts.tables}", f"--table-size={opts.table_size}",
-                    f"--threads={max(1, min(opts.tables, cores()))}"]
-            for action in ("cleanup", "prepare"):
-                r = subprocess.run(base + [action], capture_output=True, text=True, timeout=600,
-                                   stdin=subprocess.DEVNULL)
-                if r.returncode != 0:
-                    raise BenchError(f"sysbench {action} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+        prepare_tables(opts, lab, sysbench)
         log("waiting for the replicas to catch up")
         lab.wait_replicas()
         uptimes_before, started = lab.uptimes(), time.monotonic()

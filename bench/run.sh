@@ -7,6 +7,7 @@
 #   bench/run.sh --repeat 3 --write-docs      medians of 3 interleaved runs, table into docs/PERFORMANCE.md
 #   bench/run.sh connections                  10,000 clients through Junction; connection set-up rates
 #   bench/run.sh cache                        query-cache hits against the primary answering directly
+#   bench/run.sh profile                      where HAProxy's and Junction's CPU goes (perf), part by part
 #   bench/run.sh --help                       every option (bench/run.sh connections --help: that script's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 script=bench/bench.py
 label=""
 case "${1:-}" in
-    connections|cache)
+    connections|cache|profile)
         script="bench/$1.py"
         label=" $1"
         shift

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Junction's tests and lab need on Debian 12, skipping whatever is
 # already there (so it returns in a second on a prepared machine).
-#   Debian: mariadb-server, mariadb-client, sysbench, haproxy (for bench/), libsqlite3-dev, procps,
-#           python3-pip
+#   Debian: mariadb-server, mariadb-client, sysbench, haproxy and linux-perf (for bench/), libsqlite3-dev,
+#           procps, python3-pip
 #   PyPI:   pytest, pytest-timeout, PyMySQL, mysql-connector-python
 # Run as root (or with sudo available).
 set -euo pipefail
@@ -19,7 +19,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 PY="${PYTHON:-python3}"
 command -v "$PY" >/dev/null 2>&1 || { echo "install-deps: $PY not found" >&2; exit 1; }
 
-wanted=(mariadb-server mariadb-client sysbench haproxy libsqlite3-dev procps ca-certificates)
+wanted=(mariadb-server mariadb-client sysbench haproxy linux-perf libsqlite3-dev procps ca-certificates)
 missing=()
 for p in "${wanted[@]}"; do
     installed "$p" || missing+=("$p")

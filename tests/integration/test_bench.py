@@ -1,6 +1,6 @@
 """The benchmark scripts, once each in their tiniest configuration, so that they cannot rot: bench/bench.py (2 s,
-1 thread, point selects over the text protocol) against all four targets, and bench/connections.py (50 clients,
-2 s, 2 connect loops).
+1 thread, point selects over the text protocol) against all four targets, bench/connections.py (50 clients,
+2 s, 2 connect loops), bench/cache.py (2 s, 1 thread) and bench/profile.py (2 s, 1 thread, HAProxy and Junction).
 
 Benchmarks are not tests: nothing here asserts a timing or a ratio. It checks only that the scripts exit 0 and
 printed their tables: for bench.py, for every target, a run with a positive QPS, and a CPU-per-query figure for the
@@ -10,6 +10,7 @@ error. The scripts start their own HAProxy and Junctions on free ports (never th
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -113,3 +114,45 @@ def test_cache_script_tiny_run(lab):
     misses = CACHE_MISSES.search(r.stdout)
     assert misses, out
     assert int(misses["reached"].replace(",", "")) < int(misses["queries"].replace(",", "")) // 10, out
+
+
+PROFILE_ROW = re.compile(r"^\| (?P<part>[^|`*][^|]*?) \| (?P<haproxy_share>[\d.]+)% \| (?P<haproxy_us>[\d.]+) \| "
+                         r"(?P<junction_share>[\d.]+)% \| (?P<junction_us>[\d.]+) \|$", re.MULTILINE)
+PROFILE_ALL = re.compile(r"^\| \*\*all\*\*[^|]*\| (?P<haproxy>\d+)% \| [\d.]+ \| (?P<junction>\d+)% \| [\d.]+ \|$",
+                         re.MULTILINE)
+
+
+def _perf_can_sample(tmp_path) -> bool:
+    perf = shutil.which("perf")
+    if perf is None:
+        return False
+    probe = subprocess.run([perf, "record", "-q", "-o", str(tmp_path / "probe.data"), "--", "true"],
+                           capture_output=True, stdin=subprocess.DEVNULL)
+    return probe.returncode == 0
+
+
+@pytest.mark.proxy_only
+@pytest.mark.timeout(300)
+def test_profile_script_tiny_run(lab, tmp_path):
+    """bench/profile.py for 2 s with one thread: each proxy's samples are split into parts that add up to all of
+    them, with the kernel in both, HAProxy's own code in HAProxy's, and SwiftNIO and Junction's sessions in
+    Junction's."""
+    if not _perf_can_sample(tmp_path):
+        pytest.skip("perf is missing or may not sample processes here (kernel.perf_event_paranoid)")
+    cmd = [sys.executable, str(REPO / "bench" / "profile.py"), "--time", "2", "--threads", "1",
+           "--targets", "haproxy,junction", "--top", "3", "--junction-bin", str(_junction_bin())]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=REPO, stdin=subprocess.DEVNULL,
+                       env=dict(os.environ, JUNCTION_LAB_PORT=str(LAB_PORT)))
+    out = f"--- stdout\n{r.stdout[-6000:]}\n--- stderr\n{r.stderr[-6000:]}"
+    assert r.returncode == 0, f"profile.py exited with {r.returncode}\n{out}"
+
+    parts = {m["part"]: m for m in PROFILE_ROW.finditer(r.stdout)}
+    assert float(parts["kernel: switching tasks"]["haproxy_us"]) > 0, out
+    assert float(parts["kernel: switching tasks"]["junction_us"]) > 0, out
+    assert float(parts["HAProxy"]["haproxy_share"]) > 0 and float(parts["HAProxy"]["junction_share"]) == 0, out
+    nio = parts["SwiftNIO: event loop, channel pipeline, buffers"]
+    assert float(nio["junction_share"]) > 0 and float(nio["haproxy_share"]) == 0, out
+    assert float(parts["Junction: sessions, pool, forwarding, statistics (Proxy)"]["junction_share"]) > 0, out
+    total = PROFILE_ALL.search(r.stdout)
+    assert total and 95 <= int(total["haproxy"]) <= 105 and 95 <= int(total["junction"]) <= 105, out
+    assert "Junction: busiest user-space functions" in r.stdout, out
