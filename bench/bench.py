@@ -9,7 +9,8 @@ For each repeat, for each workload, prepared-statement mode and thread count, ev
 interleaved, their order rotated from one repeat to the next), because run-to-run noise on a small machine is
 10-20%. Each run reports sysbench's QPS, p95 latency and errors, and for the proxies their CPU time per query:
 utime+stime of the proxy process from /proc/PID/stat before and after the run, divided by the queries sysbench
-counted. The summary holds the medians over the repeats and the ratios Junction/HAProxy for QPS and CPU per query.
+counted. The summary holds the medians over the repeats, Junction's QPS as a share of the direct connection's,
+and the ratios Junction/HAProxy for QPS and CPU per query.
 
 Benchmarks are not tests: nothing here asserts a timing. The script exits 1 when a run failed (sysbench exited with
 an error), so that the test suite's tiny run (tests/integration/test_bench.py) notices when it rots.
@@ -491,6 +492,9 @@ def markdown_tables(summary: dict, opts) -> str:
     if main_targets:
         head = ["workload", "PS", "thr"] + [f"{LABELS[t]} QPS" for t in main_targets]
         both = "haproxy" in main_targets and "junction" in main_targets
+        vs_direct = "direct" in main_targets and "junction" in main_targets
+        if vs_direct:
+            head.append("Junction/direct QPS")
         if both:
             head.append("Junction/HAProxy QPS")
         cpu_targets = [t for t in main_targets if t in PROXIES]
@@ -503,6 +507,8 @@ def markdown_tables(summary: dict, opts) -> str:
         for (w, m, t), row in summary.items():
             cells = [w, "prepared" if m == "auto" else "text", str(t)]
             cells += [_qps(row.get(x)) for x in main_targets]
+            if vs_direct:
+                cells.append(_f(_ratio(row["junction"]["qps"], row["direct"]["qps"]), ".2f"))
             if both:
                 cells.append(_f(_ratio(row["junction"]["qps"], row["haproxy"]["qps"]), ".2f"))
             cells += [_f(row[x]["cpu_us_per_query"], ".1f") for x in cpu_targets]

@@ -52,6 +52,7 @@ def test_bench_script_tiny_run(lab):
                 f"{target}: no user-space part of its CPU µs/query, or more than the whole\n{out}"
     # The summary table, with the Junction/HAProxy ratios.
     assert "Junction/HAProxy QPS" in r.stdout and "Junction/HAProxy CPU" in r.stdout, out
+    assert "Junction/direct QPS" in r.stdout, out
 
 
 # connections.py's tables: | phase | clients open | seconds | rate /s | errors | … and | target | connections/s |
