@@ -51,8 +51,11 @@ LAB_PORT = int(os.environ.get("JUNCTION_LAB_PORT", "13306"))
 WORKLOADS = ["oltp_point_select", "oltp_read_only", "oltp_read_write"]
 PS_MODES = ["disable", "auto"]
 TARGETS = ["direct", "haproxy", "junction", "junction-split"]
-PROXIES = {"haproxy", "junction", "junction-split"}
-LABELS = {"direct": "direct", "haproxy": "HAProxy", "junction": "Junction", "junction-split": "Junction split"}
+# Opt-in: Sources/nio-forwarder, bytes between two sockets on SwiftNIO (the floor under Junction's cost).
+EXTRA_TARGETS = ["nio-floor"]
+PROXIES = {"haproxy", "junction", "junction-split", "nio-floor"}
+LABELS = {"direct": "direct", "haproxy": "HAProxy", "junction": "Junction", "junction-split": "Junction split",
+          "nio-floor": "NIO floor"}
 
 # Ports the integration tests' own Junctions use (conftest.py, test_admin_*.py) and Junction's defaults: never
 # taken here, even if free at the moment, so that the benchmark can run next to the test suite's fixtures.
@@ -329,6 +332,15 @@ def start_haproxy(opts, lab: Lab, workdir: Path) -> tuple[Proxy, str]:
     return p, (version[0] if version else "HAProxy")
 
 
+def start_nio_floor(opts, lab: Lab, workdir: Path) -> Proxy:
+    """The SwiftNIO forwarder in front of the primary, with Junction's thread count."""
+    port = free_port()
+    p = Proxy("nio-floor", port, [str(opts.nio_forwarder_bin), str(port), str(lab.primary), str(junction_threads(opts))],
+              workdir, lab)
+    p.wait_ready()
+    return p
+
+
 def junction_threads(opts) -> int:
     """Junction's mysql-threads: --junction-threads where a script offers it, else the proxies' thread count."""
     return getattr(opts, "junction_threads", None) or opts.proxy_threads
@@ -503,9 +515,9 @@ def markdown_tables(summary: dict, opts) -> str:
             head.append("Junction/HAProxy CPU")
         head += ["p95 ms " + " / ".join(LABELS[t] for t in main_targets),
                  "errors " + " / ".join(LABELS[t] for t in main_targets)]
-        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * 3 + "---:|" * (len(head) - 3)]
+        lines += _table_head(head)
         for (w, m, t), row in summary.items():
-            cells = [w, "prepared" if m == "auto" else "text", str(t)]
+            cells = _row_start(w, m, t)
             cells += [_qps(row.get(x)) for x in main_targets]
             if vs_direct:
                 cells.append(_f(_ratio(row["junction"]["qps"], row["direct"]["qps"]), ".2f"))
@@ -518,6 +530,9 @@ def markdown_tables(summary: dict, opts) -> str:
             cells.append(" / ".join(_f(row[x]["p95_ms"], ".2f") for x in main_targets))
             cells.append(" / ".join(str(row[x]["errors"]) for x in main_targets))
             lines.append("| " + " | ".join(cells) + " |")
+    if "nio-floor" in opts.targets:
+        lines += ["" if lines else None, floor_table(summary, opts)]
+        lines = [x for x in lines if x is not None]
     if "junction-split" in opts.targets:
         if lines:
             lines.append("")
@@ -530,16 +545,55 @@ def markdown_tables(summary: dict, opts) -> str:
         have_j = "junction" in opts.targets
         if have_j:
             head += ["split/Junction QPS", "split/Junction CPU"]
-        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * 3 + "---:|" * (len(head) - 3)]
+        lines += _table_head(head)
         for (w, m, t), row in summary.items():
             s = row["junction-split"]
-            cells = [w, "prepared" if m == "auto" else "text", str(t), _qps(s), _f(s["p95_ms"], ".2f"),
+            cells = _row_start(w, m, t) + [_qps(s), _f(s["p95_ms"], ".2f"),
                      str(s["errors"]), _f(s["cpu_us_per_query"], ".1f")]
             if have_j:
                 cells += [_f(_ratio(s["qps"], row["junction"]["qps"]), ".2f"),
                           _f(_ratio(s["cpu_us_per_query"], row["junction"]["cpu_us_per_query"]), ".2f")]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def floor_table(summary: dict, opts) -> str:
+    """The NIO floor's rows: what bytes between two sockets cost on SwiftNIO, and what Junction adds to it."""
+    have_j, have_h = "junction" in opts.targets, "haproxy" in opts.targets
+    lines = ["NIO floor (`nio-floor`): Sources/nio-forwarder, bytes between the client and the primary on SwiftNIO with "
+             "Junction's thread count and build flags, nothing of MySQL. Junction − floor is what Junction's own work "
+             "costs per query.", ""]
+    head = ["workload", "PS", "thr", "floor QPS", "floor CPU µs/q", "floor user µs/q"]
+    if have_h:
+        head.append("floor/HAProxy CPU")
+    if have_j:
+        head += ["Junction − floor CPU µs/q", "Junction − floor user µs/q"]
+    lines += _table_head(head)
+    for (w, m, t), row in summary.items():
+        f = row["nio-floor"]
+        cells = _row_start(w, m, t) + [_qps(f), _f(f["cpu_us_per_query"], ".1f"),
+                 _f(f["user_us_per_query"], ".1f")]
+        if have_h:
+            cells.append(_f(_ratio(f["cpu_us_per_query"], row["haproxy"]["cpu_us_per_query"]), ".2f"))
+        if have_j:
+            j = row["junction"]
+            cells += [_f(_difference(j["cpu_us_per_query"], f["cpu_us_per_query"]), ".1f"),
+                      _f(_difference(j["user_us_per_query"], f["user_us_per_query"]), ".1f")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _table_head(head: list[str]) -> list[str]:
+    """A markdown header for the summary tables: three text columns (workload, PS, threads), then numbers."""
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * 3 + "---:|" * (len(head) - 3)]
+
+
+def _row_start(workload: str, ps_mode: str, threads: int) -> list[str]:
+    return [workload, "prepared" if ps_mode == "auto" else "text", str(threads)]
+
+
+def _difference(a, b):
+    return a - b if a is not None and b is not None else None
 
 
 # ---------------------------------------------------------------- the machine and the docs
@@ -616,6 +670,8 @@ def docs_section(opts, summary: dict, info: dict) -> str:
         f"log level {opts.junction_log_level}.",
         f"- Junction split: hostgroup 10 = the primary (the user's default), 20 = the two replicas, the tutorial's "
         f"rules ({rules}).",
+    ] + ([f"- NIO floor: Sources/nio-forwarder, `{junction_threads(opts)}` event loops, each client connection relayed "
+          "byte for byte to its own connection to the primary."] if "nio-floor" in opts.targets else []) + [
         "- CPU µs/q: utime+stime of the proxy process (/proc/PID/stat) over the run, divided by the queries sysbench "
         "counted (BEGIN/COMMIT included). sysbench, MariaDB and the proxy share the machine's cores, so a proxy's "
         "CPU is taken from the servers' and the client's.",
@@ -669,6 +725,20 @@ def workload_name(s: str) -> str:
     return s
 
 
+def add_nio_forwarder_option(p) -> None:
+    p.add_argument("--nio-forwarder-bin", type=Path, default=None,
+                   help="the nio-forwarder binary for the nio-floor target (default: next to the junction binary; "
+                        "build it: PRODUCT=nio-forwarder scripts/build-release.sh)")
+
+
+def check_nio_forwarder(p, opts) -> None:
+    """Resolves --nio-forwarder-bin (next to the junction binary unless given) when the nio-floor target runs."""
+    opts.nio_forwarder_bin = (opts.nio_forwarder_bin or opts.junction_bin.parent / "nio-forwarder").absolute()
+    if "nio-floor" in opts.targets and not opts.nio_forwarder_bin.exists():
+        p.error(f"nio-forwarder not found at {opts.nio_forwarder_bin} (build it: "
+                "PRODUCT=nio-forwarder scripts/build-release.sh, or pass --nio-forwarder-bin)")
+
+
 def parse_args(argv):
     default_bin = os.environ.get("JUNCTION_BIN") or str(REPO / ".build" / "release" / "junction")
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -679,8 +749,8 @@ def parse_args(argv):
                    help=f"sysbench workloads (default {','.join(WORKLOADS)})")
     p.add_argument("--ps-modes", type=choice_list(PS_MODES), default=list(PS_MODES),
                    help="--db-ps-mode values: disable = text protocol, auto = prepared statements (default both)")
-    p.add_argument("--targets", type=choice_list(TARGETS), default=list(TARGETS),
-                   help=f"default {','.join(TARGETS)}")
+    p.add_argument("--targets", type=choice_list(TARGETS + EXTRA_TARGETS), default=list(TARGETS),
+                   help=f"default {','.join(TARGETS)}; also nio-floor (SwiftNIO forwarding bytes, no MySQL)")
     p.add_argument("--repeat", type=int, default=1, help="repeats, targets interleaved (default 1)")
     p.add_argument("--write-docs", action="store_true",
                    help=f"replace the section between {DOC_START} and {DOC_END} in docs/PERFORMANCE.md")
@@ -691,6 +761,7 @@ def parse_args(argv):
                    help="HAProxy nbthread and Junction mysql-threads (default: the number of cores)")
     p.add_argument("--junction-threads", type=int, default=None,
                    help="Junction's mysql-threads when it should differ from --proxy-threads")
+    add_nio_forwarder_option(p)
     p.add_argument("--db", default="sbtest", help="schema of the sysbench tables (default sbtest)")
     p.add_argument("--tables", type=int, default=4, help="sysbench tables (default 4)")
     p.add_argument("--table-size", type=int, default=10000, help="rows per table (default 10000)")
@@ -702,6 +773,7 @@ def parse_args(argv):
     if any(t.startswith("junction") for t in opts.targets) and not opts.junction_bin.exists():
         p.error(f"junction binary not found at {opts.junction_bin} (build it: "
                 "scripts/build-release.sh, or pass --junction-bin)")
+    check_nio_forwarder(p, opts)
     return opts
 
 
@@ -787,6 +859,8 @@ def main(argv=None) -> int:
             proxies["junction"] = start_junction(opts, lab, workdir, split=False)
         if "junction-split" in opts.targets:
             proxies["junction-split"] = start_junction(opts, lab, workdir, split=True)
+        if "nio-floor" in opts.targets:
+            proxies["nio-floor"] = start_nio_floor(opts, lab, workdir)
         if any(t.startswith("junction") for t in opts.targets):
             info["junction"] = junction_version(opts.junction_bin)
         for name, p in proxies.items():

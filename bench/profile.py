@@ -7,7 +7,7 @@ samples grouped by part, each with its share and its microseconds per query (sha
 
 The parts: in the kernel, switching tasks (the proxy put to sleep and woken again), the point where interrupts come
 back on (in a VM, where the samples of waking other tasks and of the locks around it land) and the rest (TCP,
-system calls); in user space, for HAProxy its own code, and for Junction SwiftNIO (event loop, channel pipeline),
+system calls); in user space, for HAProxy its own code, and for Junction (and the `nio-floor` forwarder) SwiftNIO (event loop, channel pipeline),
 each of Junction's own modules, the Swift runtime (retain/release, allocation, type metadata), the standard library,
 libc (system-call wrappers, malloc) and clock reads. Then the busiest user-space functions, demangled.
 
@@ -58,6 +58,7 @@ ORDER = [
     "kernel: interrupts back on (waking other tasks, locks)",
     "kernel: TCP, system calls, the rest",
     "HAProxy",
+    "nio-forwarder's relay",
     "SwiftNIO: event loop, channel pipeline, buffers",
     *JUNCTION_MODULES.values(),
     "Junction: other modules",
@@ -92,6 +93,8 @@ def part_of(dso: str, kind: str, symbol: str) -> str:
         module = m.group(2)[: int(m.group(1))]
         if module in JUNCTION_MODULES:
             return JUNCTION_MODULES[module]
+        if module == "nio_forwarder":
+            return "nio-forwarder's relay"
         if module in NIO_MODULES:
             return "SwiftNIO: event loop, channel pipeline, buffers"
         return "Junction: other modules"
@@ -205,11 +208,13 @@ def parse_args(argv):
     p.add_argument("--ps-mode", choices=bench.PS_MODES, default="disable",
                    help="--db-ps-mode: disable = text protocol (default), auto = prepared statements")
     p.add_argument("--targets", type=bench.choice_list(bench.PROXIES), default=["haproxy", "junction", "junction-split"],
-                   help="proxies to profile (default haproxy,junction,junction-split)")
+                   help="proxies to profile (default haproxy,junction,junction-split; also nio-floor, SwiftNIO "
+                        "forwarding bytes without MySQL)")
     p.add_argument("--frequency", type=int, default=999, help="perf samples per second (default 999)")
     p.add_argument("--top", type=int, default=12, help="busiest user-space functions listed per target (default 12)")
     p.add_argument("--junction-bin", type=Path,
                    default=Path(os.environ.get("JUNCTION_BIN", bench.REPO / ".build" / "release" / "junction")))
+    bench.add_nio_forwarder_option(p)
     p.add_argument("--junction-log-level", default="warning")
     p.add_argument("--proxy-threads", type=int, default=bench.cores(),
                    help="HAProxy nbthread and Junction mysql-threads (default: the number of cores)")
@@ -223,6 +228,7 @@ def parse_args(argv):
     opts.junction_bin = opts.junction_bin.absolute()  # the proxies run in a temporary directory
     if any(t.startswith("junction") for t in opts.targets) and not opts.junction_bin.exists():
         p.error(f"junction binary not found at {opts.junction_bin} (build it: scripts/build-release.sh)")
+    bench.check_nio_forwarder(p, opts)
     return opts
 
 
@@ -242,6 +248,8 @@ def main(argv=None) -> int:
         for target in opts.targets:
             if target == "haproxy":
                 proxy, _ = bench.start_haproxy(opts, lab, workdir)
+            elif target == "nio-floor":
+                proxy = bench.start_nio_floor(opts, lab, workdir)
             else:
                 proxy = bench.start_junction(opts, lab, workdir, split=target == "junction-split")
             bench.log(f"{target}: pid {proxy.pid}, profiling {opts.time} s of {opts.workload} ({opts.ps_mode}, "

@@ -5,6 +5,8 @@
 # bench/cache.py) with the arguments given here.
 #   bench/run.sh                              all workloads, text and prepared, 1/8/32 threads, 4 targets
 #   bench/run.sh --repeat 3 --write-docs      medians of 3 interleaved runs, table into docs/PERFORMANCE.md
+#   bench/run.sh --targets haproxy,nio-floor,junction
+#                                             … with the floor: SwiftNIO forwarding bytes (Sources/nio-forwarder)
 #   bench/run.sh connections                  10,000 clients through Junction; connection set-up rates
 #   bench/run.sh cache                        query-cache hits against the primary answering directly
 #   bench/run.sh profile                      where HAProxy's and Junction's CPU goes (perf), part by part
@@ -32,6 +34,10 @@ lab/lab.sh start >&2
 if [ ! -x .build/release/junction ]; then
     echo "== scripts/build-release.sh" >&2
     scripts/build-release.sh
+fi
+if [ ! -x .build/release/nio-forwarder ]; then
+    echo "== PRODUCT=nio-forwarder scripts/build-release.sh" >&2
+    PRODUCT=nio-forwarder scripts/build-release.sh
 fi
 
 # How the docs name the command that produced a table.

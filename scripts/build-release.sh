@@ -6,7 +6,8 @@
 #   -enforce-exclusivity=unchecked
 #                              no runtime exclusivity bookkeeping in any module, SwiftNIO included
 #                              (Package.swift already drops it for Junction's own hot-path modules)
-# Extra arguments go to `swift build`.
+# Extra arguments go to `swift build`. PRODUCT=nio-forwarder builds the benchmarks' SwiftNIO forwarder (the floor
+# under Junction's cost) with the same flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec swift build -c release --product junction --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked "$@"
+exec swift build -c release --product "${PRODUCT:-junction}" --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked "$@"

@@ -1,5 +1,5 @@
 """The benchmark scripts, once each in their tiniest configuration, so that they cannot rot: bench/bench.py (2 s,
-1 thread, point selects over the text protocol) against all four targets, bench/connections.py (50 clients,
+1 thread, point selects over the text protocol) against all five targets (the NIO floor included), bench/connections.py (50 clients,
 2 s, 2 connect loops), bench/cache.py (2 s, 1 thread) and bench/profile.py (2 s, 1 thread, HAProxy and Junction).
 
 Benchmarks are not tests: nothing here asserts a timing or a ratio. It checks only that the scripts exit 0 and
@@ -18,7 +18,7 @@ import pytest
 
 from conftest import LAB_PORT, REPO, _junction_bin
 
-TARGETS = {"direct", "haproxy", "junction", "junction-split"}
+TARGETS = {"direct", "haproxy", "junction", "junction-split", "nio-floor"}
 
 # One line per run: repeat, workload, ps mode, threads, target, queries, QPS, p95 ms, errors, CPU us/query,
 # of which user space.
@@ -34,7 +34,7 @@ def test_bench_script_tiny_run(lab):
     assert binary.exists(), f"junction binary not found at {binary}"
     cmd = [sys.executable, str(REPO / "bench" / "bench.py"), "--time", "2", "--threads", "1",
            "--workloads", "oltp_point_select", "--ps-modes", "disable", "--repeat", "1",
-           "--junction-bin", str(binary)]
+           "--targets", ",".join(sorted(TARGETS)), "--junction-bin", str(binary)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=540, cwd=REPO, stdin=subprocess.DEVNULL,
                        env=dict(os.environ, JUNCTION_LAB_PORT=str(LAB_PORT)))
     out = f"--- stdout\n{r.stdout[-6000:]}\n--- stderr\n{r.stderr[-6000:]}"
@@ -53,6 +53,8 @@ def test_bench_script_tiny_run(lab):
     # The summary table, with the Junction/HAProxy ratios.
     assert "Junction/HAProxy QPS" in r.stdout and "Junction/HAProxy CPU" in r.stdout, out
     assert "Junction/direct QPS" in r.stdout, out
+    # The floor's table: what SwiftNIO alone costs, and what Junction adds to it.
+    assert "NIO floor (`nio-floor`)" in r.stdout and "Junction − floor CPU µs/q" in r.stdout, out
 
 
 # connections.py's tables: | phase | clients open | seconds | rate /s | errors | … and | target | connections/s |
