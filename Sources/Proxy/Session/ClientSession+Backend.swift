@@ -6,7 +6,7 @@ import SQLText
 /// retried on another connection if the first one turns out dead before any byte reached the client.
 struct RunningCommand {
     typealias After = (ClientSession, BackendConnection, ServerStatusFlags?, Bool) -> Void
-    typealias Build = (ClientSession, BackendConnection) -> EventLoopFuture<ByteBuffer>
+    typealias Build = (ClientSession, BackendConnection) -> BuiltPayload
     var payload: ByteBuffer
     var command: ResponseTracker.Command
     var retriable: Bool
@@ -20,9 +20,6 @@ struct RunningCommand {
     var after: After?
     /// Turns the client's payload into the one this connection needs (statement ids), preparing first if needed.
     var build: Build?
-    /// A COM_STMT_EXECUTE of this statement: on a connection that has it prepared already, the payload is
-    /// rewritten on the spot (no future); otherwise `ClientSession.buildExecute` prepares it first.
-    var execute: ClientStatement?
     /// Runs instead of forwarding (COM_STMT_PREPARE); ends with `customCommandFinished` or `commandFailed`.
     var custom: ((ClientSession, BackendConnection) -> Void)?
 
@@ -30,6 +27,13 @@ struct RunningCommand {
     func hasRetriesLeft(default retries: Int) -> Bool {
         attempts < max(options.retries ?? retries, 0)
     }
+}
+
+/// The payload a `RunningCommand.Build` made for a connection: at once (the common case: no future), or once
+/// the connection is ready for it (a statement prepared there first).
+enum BuiltPayload {
+    case now(ByteBuffer)
+    case later(EventLoopFuture<ByteBuffer>)
 }
 
 /// How the next backend command runs, as decided before it starts (rules, first comment, statement kind).
@@ -47,9 +51,9 @@ struct CommandOptions {
 extension ClientSession: BackendResponseSink {
     /// Runs a client command on a backend connection of the session's hostgroup and forwards the response.
     func runOnBackend(_ payload: ByteBuffer, command: ResponseTracker.Command, retriable: Bool = true,
-                      build: RunningCommand.Build? = nil, execute: ClientStatement? = nil, after: RunningCommand.After? = nil) {
+                      build: RunningCommand.Build? = nil, after: RunningCommand.After? = nil) {
         running = RunningCommand(payload: payload, command: command, retriable: retriable, options: nextCommandOptions,
-                                 after: after, build: build, execute: execute)
+                                 after: after, build: build)
         nextCommandOptions = CommandOptions()
         requestBytes = payload.readableBytes
         responseBytes = 0
@@ -91,33 +95,26 @@ extension ClientSession: BackendResponseSink {
         case .success(let conn):
             if let custom = command.custom { custom(self, conn); return }
             let tracker = ResponseTracker(command: command.command, deprecateEOF: conn.capabilities.contains(.deprecateEOF))
-            if let statement = command.execute, statement.longData.isEmpty,
-               let prepared = conn.preparedStatements[statement.sql] {
-                running?.sent = true
-                let payload = Self.rewriteExecute(command.payload, backendID: prepared.statementID, statement: statement)
-                conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
-                armQueryTimeout(on: conn)
-                return
-            }
-            let build = command.execute.map { statement in { session, conn in session.buildExecute(statement, command.payload, on: conn) } }
-                ?? command.build
-            guard let build else {
-                running?.sent = true
-                conn.forward(command: command.payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
-                armQueryTimeout(on: conn)
-                return
-            }
-            build(self, conn).whenComplete { [self] built in
-                guard case .running = phase else { return }
-                switch built {
-                case .success(let payload):
-                    running?.sent = true
-                    conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
-                    armQueryTimeout(on: conn)
-                case .failure(let error): commandFailed(error, sequenceID: 1)
+            switch command.build?(self, conn) ?? .now(command.payload) {
+            case .now(let payload):
+                send(payload, on: conn, tracker: tracker)
+            case .later(let built):
+                built.whenComplete { [self] built in
+                    guard case .running = phase else { return }
+                    switch built {
+                    case .success(let payload): send(payload, on: conn, tracker: tracker)
+                    case .failure(let error): commandFailed(error, sequenceID: 1)
+                    }
                 }
             }
         }
+    }
+
+    /// The command goes to the server: from here a failure is reported, never retried.
+    private func send(_ payload: ByteBuffer, on conn: BackendConnection, tracker: ResponseTracker) {
+        running?.sent = true
+        conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
+        armQueryTimeout(on: conn)
     }
 
     /// Ends the running command with an error: a dead connection is retried when that is safe.

@@ -89,16 +89,21 @@ extension ClientSession {
         // A read may run again on another server if its server dies before answering (as text queries do);
         // not with a cursor, whose later fetches need the connection it was opened on.
         nextCommandOptions.repeatableRead = statement.isPlainRead && !wantsCursor
-        runOnBackend(payload, command: .execute, retriable: true, execute: snapshot, after: { session, _, _, isError in
+        runOnBackend(payload, command: .execute, retriable: true, build: { session, conn in
+            session.buildExecute(snapshot, payload, on: conn)
+        }, after: { session, _, _, isError in
             if !snapshot.longData.isEmpty { session.statements[id]?.longData = [] }
             if wantsCursor && !isError { session.pinned = true }
         })
     }
 
-    /// An execute's payload for a connection that may not have the statement yet: prepared there first,
-    /// then its long data sent, then the execute with that connection's statement id.
-    func buildExecute(_ statement: ClientStatement, _ payload: ByteBuffer, on conn: BackendConnection) -> EventLoopFuture<ByteBuffer> {
-        ensurePrepared(statement.sql, on: conn).map { prepared in
+    /// An execute's payload for `conn`: with that connection's statement id at once when it has the statement
+    /// prepared (and no long data waits); otherwise prepared there first, then its long data sent.
+    func buildExecute(_ statement: ClientStatement, _ payload: ByteBuffer, on conn: BackendConnection) -> BuiltPayload {
+        if statement.longData.isEmpty, let prepared = conn.preparedStatements[statement.sql] {
+            return .now(Self.rewriteExecute(payload, backendID: prepared.statementID, statement: statement))
+        }
+        return .later(ensurePrepared(statement.sql, on: conn).map { prepared in
             for chunk in statement.longData {
                 var packet = conn.channel!.allocator.buffer(capacity: chunk.data.readableBytes + 7)
                 packet.writeInteger(CommandCode.stmtSendLongData.rawValue)
@@ -109,7 +114,7 @@ extension ClientSession {
                 conn.sendWithoutResponse(packet)
             }
             return Self.rewriteExecute(payload, backendID: prepared.statementID, statement: statement)
-        }
+        })
     }
 
     /// The execute packet with the backend's statement id, and the parameter types added back when
@@ -172,7 +177,7 @@ extension ClientSession {
             out.writeInteger(conn.preparedStatements[statement.sql]?.statementID ?? 0, endianness: .little)
             var rest = payload.getSlice(at: payload.readerIndex + 5, length: payload.readableBytes - 5)!
             out.writeBuffer(&rest)
-            return session.loopContext.loop.makeSucceededFuture(out)
+            return .now(out)
         })
     }
 

@@ -63,8 +63,7 @@ struct CounterTable<Key: Hashable, Value> {
 /// query shapes finds each of them), with the table generation they belong to.
 struct SlotMemo<Key: Hashable> {
     private static var capacity: Int { 4 }
-    private var keys: [Key] = []
-    private var slots: [Int] = []
+    private var entries: [(key: Key, slot: Int)] = []
     private var next = 0
     private var generation: UInt64 = 0
 
@@ -72,24 +71,21 @@ struct SlotMemo<Key: Hashable> {
 
     fileprivate mutating func remember(_ key: Key, slot: Int, generation: UInt64) {
         if generation != self.generation {
-            keys.removeAll(keepingCapacity: true)
-            slots.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
             next = 0
             self.generation = generation
         }
-        if keys.count < Self.capacity {
-            keys.append(key)
-            slots.append(slot)
+        if entries.count < Self.capacity {
+            entries.append((key, slot))
         } else {
-            keys[next] = key
-            slots[next] = slot
+            entries[next] = (key, slot)
             next = (next + 1) % Self.capacity
         }
     }
 
     fileprivate func slot(for key: Key, generation: UInt64) -> Int? {
         guard generation == self.generation else { return nil }
-        for index in keys.indices where keys[index] == key { return slots[index] }
+        for entry in entries where entry.key == key { return entry.slot }
         return nil
     }
 }
