@@ -69,6 +69,7 @@ enum RuntimeBuilder {
         s.queryRetriesOnFailure = v.queryRetriesOnFailure
         s.multiplexing = v.multiplexing
         s.autocommitFalseIsTransaction = v.autocommitFalseIsTransaction
+        s.enforceAutocommitOnReads = v["mysql-enforce_autocommit_on_reads"] == "true"
         s.enableClientDeprecateEOF = v.enableClientDeprecateEOF
         s.autoIncrementDelayMultiplex = Int(v["mysql-auto_increment_delay_multiplex"] ?? "5") ?? 5
         s.queryDigests = v["mysql-query_digests"] != "false"

@@ -2,8 +2,9 @@ import JunctionConfig
 
 /// Where servers belong in replication hostgroups, given their `read_only` (monitor.md §2.3). Pure.
 ///
-/// For each (writer, reader) pair: a writable server is put in the writer hostgroup (and kept in the
-/// reader hostgroup only with `mysql-monitor_writer_is_also_reader`); a read-only server is put in the
+/// For each (writer, reader) pair: a writable server is put in the writer hostgroup — when it moves there from
+/// the reader hostgroup (a promotion) it stays a reader only with `mysql-monitor_writer_is_also_reader`, as in
+/// ProxySQL; a writer that was always one keeps the reader membership it was given; a read-only server is put in the
 /// reader hostgroup and taken out of the writer one. Rows added are copies of the server's row in the
 /// other hostgroup, so weight, max_connections and comment follow it. Servers with no result are left
 /// as they are.
@@ -28,14 +29,14 @@ public enum ReadOnlyPlacement {
                 if isReadOnly {
                     if inReader == nil { rows.append(copy(template, to: pair.readerHostgroup)) }
                     if let writer = index(of: endpoint, in: pair.writerHostgroup, rows) { rows.remove(at: writer) }
+                } else if let inWriter {
+                    // Already a writer: its reader membership stays as configured. (The writer a user put in the
+                    // writer hostgroup alone is not also made a reader: reads keep going to the replicas.)
+                    if rows[inWriter].status == .offlineHard { rows[inWriter].status = .online }
                 } else {
-                    if inWriter == nil { rows.append(copy(template, to: pair.writerHostgroup)) }
-                    else if rows[inWriter!].status == .offlineHard { rows[inWriter!].status = .online }
-                    if writerIsAlsoReader {
-                        if index(of: endpoint, in: pair.readerHostgroup, rows) == nil {
-                            rows.append(copy(template, to: pair.readerHostgroup))
-                        }
-                    } else if let reader = index(of: endpoint, in: pair.readerHostgroup, rows) {
+                    // A promotion (read_only went to 0 on a reader): only now does `writer_is_also_reader` apply.
+                    rows.append(copy(template, to: pair.writerHostgroup))
+                    if !writerIsAlsoReader, let reader = index(of: endpoint, in: pair.readerHostgroup, rows) {
                         rows.remove(at: reader)
                     }
                 }

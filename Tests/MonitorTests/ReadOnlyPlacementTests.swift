@@ -17,12 +17,26 @@ struct ReadOnlyPlacementTests {
         rows.map { "\($0.hostgroupID):\($0.hostname)" }
     }
 
-    @Test func steadyStateAddsTheWriterToTheReadersWhenWriterIsAlsoReader() {
-        let placed = ReadOnlyPlacement.place(servers: tutorial, pairs: [pair], readOnly: [a: false, b: true, c: true], writerIsAlsoReader: true)
-        #expect(layout(placed) == ["10:db1", "20:db1", "20:db2", "20:db3"])
+    @Test func aWriterThatWasAlwaysOneIsNotMadeAReader() {
+        // The tutorial: `select @@server_id` must alternate between the two replicas, never the primary.
+        for writerIsAlsoReader in [true, false] {
+            let placed = ReadOnlyPlacement.place(servers: tutorial, pairs: [pair], readOnly: [a: false, b: true, c: true],
+                                                 writerIsAlsoReader: writerIsAlsoReader)
+            #expect(layout(placed) == ["10:db1", "20:db2", "20:db3"])
+        }
+    }
+
+    @Test func aPromotedReaderStaysAReaderOnlyWhenWriterIsAlsoReader() {
+        // db2 promoted (read_only=0), db1 demoted (read_only=1).
+        let placed = ReadOnlyPlacement.place(servers: tutorial, pairs: [pair], readOnly: [a: true, b: false, c: true], writerIsAlsoReader: true)
+        #expect(layout(placed) == ["10:db2", "20:db1", "20:db2", "20:db3"])
         #expect(placed.first { $0.hostgroupID == 20 && $0.hostname == "db1" }?.weight == 7, "the copy keeps the row's attributes")
-        let strict = ReadOnlyPlacement.place(servers: tutorial, pairs: [pair], readOnly: [a: false, b: true, c: true], writerIsAlsoReader: false)
-        #expect(layout(strict) == ["10:db1", "20:db2", "20:db3"])
+    }
+
+    @Test func aWriterTheUserAlsoMadeAReaderStaysOne() {
+        let both = tutorial + [MySQLServerRow(hostgroupID: 20, hostname: "db1")]
+        let placed = ReadOnlyPlacement.place(servers: both, pairs: [pair], readOnly: [a: false, b: true, c: true], writerIsAlsoReader: false)
+        #expect(layout(placed) == ["10:db1", "20:db1", "20:db2", "20:db3"])
     }
 
     @Test func failoverMovesTheWriter() {
@@ -42,8 +56,8 @@ struct ReadOnlyPlacementTests {
     }
 
     @Test func placementIsStable() {
-        let once = ReadOnlyPlacement.place(servers: tutorial, pairs: [pair], readOnly: [a: false, b: true, c: true], writerIsAlsoReader: true)
-        let twice = ReadOnlyPlacement.place(servers: once, pairs: [pair], readOnly: [a: false, b: true, c: true], writerIsAlsoReader: true)
+        let once = ReadOnlyPlacement.place(servers: tutorial, pairs: [pair], readOnly: [a: true, b: false, c: true], writerIsAlsoReader: true)
+        let twice = ReadOnlyPlacement.place(servers: once, pairs: [pair], readOnly: [a: true, b: false, c: true], writerIsAlsoReader: true)
         #expect(once == twice)
     }
 

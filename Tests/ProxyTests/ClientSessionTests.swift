@@ -178,8 +178,43 @@ extension ClientSessionTests {
         let (channel, _) = try makeChannel()
         _ = try login(channel)
         let session = try channel.pipeline.syncOperations.handler(type: ClientSession.self)
-        session.inTransaction = true
+        _ = session.machine.statementReceived(.neutral, hostgroup: 0, policy: .init())
+        _ = session.machine.responseEnded(status: [.inTransaction], warnings: 0, isError: false, insertID: 0, hostgroup: 0,
+                                          serverServes: true, policy: .init())
         let reply = try send(channel, [CommandCode.query.rawValue] + Array("COMMIT".utf8))
         #expect(ResponsePacketKind.peek(reply[0].payload) == .err)
+    }
+}
+
+extension ClientSessionTests {
+    /// A driver's connect-time SETs need no backend (PyMySQL's `SET AUTOCOMMIT = 0` while the writer is down):
+    /// answered at once, and the OK's status flags show autocommit off.
+    @Test func connectTimeSetsAreAnsweredWithoutABackend() throws {
+        let (channel, _) = try makeChannel()
+        _ = try login(channel)
+        let reply = try send(channel, [CommandCode.query.rawValue] + Array("SET AUTOCOMMIT = 0".utf8))
+        let ok = try OKPacket.decode(from: reply[0].payload, capabilities: [.protocol41, .deprecateEOF])
+        #expect(!ok.statusFlags.contains(.autocommit))
+        let names = try send(channel, [CommandCode.query.rawValue] + Array("SET NAMES utf8mb4".utf8))
+        #expect(ResponsePacketKind.peek(names[0].payload) == .ok)
+        // A value only the server can judge still goes to one (here: none, so 9001, never a fake OK).
+        let mode = try send(channel, [CommandCode.query.rawValue] + Array("SET sql_mode = 'NOT_A_MODE'".utf8))
+        #expect(try ErrPacket.decode(from: mode[0].payload, capabilities: .protocol41).errorCode == 9001)
+    }
+
+    @Test func killByHandshakeID() throws {
+        let (channel, _) = try makeChannel()
+        _ = try login(channel)
+        let session = try channel.pipeline.syncOperations.handler(type: ClientSession.self)
+        session.loopContext.peers = [session.loopContext]
+        let unknown = try send(channel, [CommandCode.query.rawValue] + Array("KILL QUERY 4242".utf8))
+        (channel.eventLoop as! EmbeddedEventLoop).run()
+        let unknownReply = unknown.isEmpty ? try packets(channel) : unknown
+        #expect(try ErrPacket.decode(from: unknownReply[0].payload, capabilities: .protocol41).errorCode == 1094)
+        let own = try send(channel, [CommandCode.query.rawValue] + Array("KILL QUERY 5".utf8))
+        #expect(ResponsePacketKind.peek(own[0].payload) == .ok, "KILL QUERY of one's own idle connection")
+        let closing = try send(channel, [CommandCode.query.rawValue] + Array("KILL 5".utf8))
+        #expect(try ErrPacket.decode(from: closing[0].payload, capabilities: .protocol41).errorCode == 1927)
+        #expect(!channel.isActive)
     }
 }

@@ -31,6 +31,15 @@ import Testing
         #expect(StatementClassifier.classify("CREATE TEMPORARY TABLE t (a int)").pinsConnection)
     }
 
+    @Test func readsOfThePreviousStatementAreFound() {
+        #expect(StatementClassifier.classify("SELECT ROW_COUNT()").readsPreviousResult)
+        #expect(StatementClassifier.classify("select found_rows ( )").readsPreviousResult)
+        #expect(StatementClassifier.classify("SELECT @@warning_count").readsPreviousResult)
+        #expect(StatementClassifier.classify("SELECT @@session.error_count").readsPreviousResult)
+        #expect(StatementClassifier.classify("SELECT @@last_insert_id").usesLastInsertID)
+        #expect(!StatementClassifier.classify("SELECT row_count FROM stats").readsPreviousResult, "a column, not the function")
+    }
+
     @Test func multiStatements() {
         let plain = StatementClassifier.classify("SELECT 1; SELECT 2")
         #expect(plain.isMultiStatement && !plain.pinsConnection)

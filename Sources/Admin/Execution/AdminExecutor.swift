@@ -78,6 +78,8 @@ public final class AdminExecutor {
                 }
                 return SQLiteRunner.run(text.sql, in: db)
             }
+        } catch let error as AdminError {
+            return .error(error)
         } catch let error as DatabaseError {
             return .error(SQLiteRunner.translate(error))
         } catch {

@@ -89,12 +89,27 @@ public final class AdminDatabase {
 
     /// Runs `body` on the admin connection.
     func withAdmin<T>(_ body: (Database) throws -> T) throws -> T {
-        try admin.inDatabase(body)
+        try admin.inDatabase { try Self.closingTransactions(body, in: $0) }
     }
 
     /// Runs `body` on the read-only stats connection.
     func withStatsOnly<T>(_ body: (Database) throws -> T) throws -> T {
-        try statsOnly.inDatabase(body)
+        try statsOnly.inDatabase { try Self.closingTransactions(body, in: $0) }
+    }
+
+    /// Every admin session, the monitor and the statistics share one SQLite connection, so a transaction may
+    /// not outlive the statement text that opened it: one left open (`BEGIN TRANSACTION`, `SAVEPOINT a`, …) is
+    /// rolled back and the statement refused. (GRDB traps on an access that ends inside a transaction.)
+    /// `BEGIN; …; COMMIT` in one statement text works as in SQLite.
+    static func closingTransactions<T>(_ body: (Database) throws -> T, in db: Database) throws -> T {
+        let result: T
+        do { result = try body(db) } catch {
+            if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+            throw error
+        }
+        guard db.isInsideTransaction else { return result }
+        try? db.execute(sql: "ROLLBACK")
+        throw AdminError.transactionLeftOpen
     }
 }
 

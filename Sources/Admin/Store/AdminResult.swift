@@ -26,5 +26,11 @@ public struct AdminError: Error, Equatable, Sendable, CustomStringConvertible {
         AdminError("Junction Admin Error: " + text)
     }
 
+    /// A statement text that would leave a transaction or savepoint open on the shared admin database.
+    static let transactionLeftOpen = AdminError(
+        "Junction Admin Error: a transaction must end in the statement text that opens it (the admin database is shared "
+            + "by every admin session); it was rolled back. Each admin statement applies at once: use 'BEGIN; …; COMMIT' "
+            + "in one statement text, or none", code: 1235, sqlState: "42000")
+
     public var description: String { "ERROR \(code) (\(sqlState)): \(message)" }
 }

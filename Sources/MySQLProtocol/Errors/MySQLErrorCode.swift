@@ -23,6 +23,9 @@ public struct MySQLErrorCode: Sendable, Equatable {
     public static let lockedToHostgroup = MySQLErrorCode(9006, "Y0000")
     public static let unknownStatement = MySQLErrorCode(1243, "HY000")
     public static let general = MySQLErrorCode(1105, "HY000")
+    public static let unknownThread = MySQLErrorCode(1094, "HY000")
+    public static let notOwnerOfThread = MySQLErrorCode(1095, "HY000")
+    public static let connectionKilled = MySQLErrorCode(1927, "70100")
 
     /// The one ERR builder: a code, its SQLSTATE and a message.
     public func packet(_ message: String) -> ErrPacket {

@@ -54,6 +54,9 @@ final class BackendConnection: ChannelInboundHandler {
     private var tracker = ResponseTracker(command: .singlePacket, deprecateEOF: false)
     /// Some bytes of the forwarded response already reached the client (it can no longer be retried).
     private var forwardedAnything = false
+    /// The running command ran with autocommit on for a session whose autocommit is off (a read outside a
+    /// transaction): the response's final status flags are changed to show the session's autocommit, off.
+    var presentsAutocommitOff = false
     /// The packets of a collected response so far.
     private var collected: [ByteBuffer] = []
     /// Inside a frame of a packet of 16 MiB or more: the next frame continues it.
@@ -300,6 +303,17 @@ final class BackendConnection: ChannelInboundHandler {
         }
     }
 
+    /// Shows the client its own autocommit (off) in the terminator at `range` of `inbound`.
+    private func clearAutocommitFlag(in range: Range<Int>) {
+        presentsAutocommitOff = false
+        guard let packet = inbound.getSlice(at: range.lowerBound, length: range.count),
+              let offset = ServerStatusFlags.offset(inTerminator: packet),
+              let flags = inbound.getInteger(at: range.lowerBound + offset - packet.readerIndex, endianness: .little, as: UInt16.self)
+        else { return }
+        inbound.setInteger(flags & ~ServerStatusFlags.autocommit.rawValue, at: range.lowerBound + offset - packet.readerIndex,
+                           endianness: .little)
+    }
+
     /// Walks the complete packets in `inbound`, feeds them to the operation's tracker, and forwards
     /// them as one slice per read burst.
     private func processResponse(context: ChannelHandlerContext) {
@@ -316,6 +330,7 @@ final class BackendConnection: ChannelInboundHandler {
             let start = inbound.readerIndex
             var end = start
             var outcome: ResponseTracker.Event = .continues
+            var lastPacket = 0..<0
             while let (length, sequenceID) = inbound.peekFrameHeader(at: end), inbound.writerIndex - end >= 4 + length {
                 lastForwardedSequenceID = sequenceID
                 let wasContinuation = continuingLargePacket
@@ -323,11 +338,13 @@ final class BackendConnection: ChannelInboundHandler {
                 if !wasContinuation {
                     outcome = tracker.packetReceived(inbound.getSlice(at: end + 4, length: length)!)
                 }
+                lastPacket = (end + 4)..<(end + 4 + length)
                 end += 4 + length
                 if case .continues = outcome { continue }
                 if continuingLargePacket { outcome = .continues; continue }
                 break
             }
+            if presentsAutocommitOff, case .ended(status: .some, _, _) = outcome { clearAutocommitFlag(in: lastPacket) }
             if end > start {
                 sink.backendForward(inbound.getSlice(at: start, length: end - start)!)
                 inbound.moveReaderIndex(to: end)

@@ -190,6 +190,7 @@ final class LoopContexts: @unchecked Sendable {
             entries.append(Entry(loop: loop, value: context))
         }
         all = entries
+        for entry in entries { entry.value.peers = entries.map(\.value) }
         byLoop = Dictionary(uniqueKeysWithValues: entries.map { (ObjectIdentifier($0.loop), $0.value) })
     }
 

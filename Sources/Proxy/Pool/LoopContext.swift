@@ -31,6 +31,8 @@ final class LoopContext {
     var mirrorsFailed = 0
     /// Position among the loops (the processlist's ThreadID).
     var index = 0
+    /// Every loop's context, this one included (set once at start-up): KILL finds a session on any loop.
+    var peers: [LoopContext] = []
     /// The client sessions on this loop, for the processlist and the pool statistics. Held strongly from
     /// `channelActive` to `channelInactive`: a weak reference would move every session's reference count
     /// to a side table, and each of its many retains and releases per query onto the slow path.

@@ -119,6 +119,8 @@ public struct ProxySettings: Sendable, Equatable {
     public var queryRetriesOnFailure = 1
     public var multiplexing = true
     public var autocommitFalseIsTransaction = false
+    /// `mysql-enforce_autocommit_on_reads`: under autocommit=0 a read outside a transaction opens one too.
+    public var enforceAutocommitOnReads = false
     public var enableClientDeprecateEOF = true
     public var defaultCollation: UInt8 = 33
     /// `mysql-auto_increment_delay_multiplex`.

@@ -55,6 +55,7 @@ extension ClientSession: BackendResponseSink {
         running = RunningCommand(payload: payload, command: command, retriable: retriable, options: nextCommandOptions,
                                  after: after, build: build)
         nextCommandOptions = CommandOptions()
+        beginCommand()
         requestBytes = payload.readableBytes
         responseBytes = 0
         phase = .running
@@ -69,6 +70,27 @@ extension ClientSession: BackendResponseSink {
         startRunning()
     }
 
+    /// Asks the session's machine where the next command runs (`nextStatement`, `hostgroup`) and arranges the
+    /// connections for it: the kept one, or a pooled one with a held connection set aside.
+    func beginCommand() {
+        let statement = nextStatement
+        nextStatement = .neutral
+        machine.autocommitOff = settings.autocommitOff
+        let decision = machine.statementReceived(statement, hostgroup: hostgroup, policy: policy)
+        if case .pool = decision.route, let kept = backend {
+            backend = nil
+            if decision.releaseHeld { loopContext.release(kept) } else { heldAside = kept }
+        }
+        autocommitForRead = decision.autocommitForRead
+        if decision.autocommitForRead {
+            var readSettings = settings
+            readSettings.settings["autocommit"] = nil
+            commandSettings = readSettings
+        } else {
+            commandSettings = settings
+        }
+    }
+
     func startRunning() {
         // The common case, a connection ready with the session's settings: no closure, no future.
         if let conn = backendReadyNow() { backendAcquired(.success(conn)); return }
@@ -78,10 +100,10 @@ extension ClientSession: BackendResponseSink {
     /// The attached connection, or a pooled one used a moment ago, when its settings already are the
     /// session's; nil sends the caller the long way (`withBackend`: connecting, waiting, replaying).
     private func backendReadyNow() -> BackendConnection? {
-        if let attached = backend { return attached.isIdle && attached.settings == settings ? attached : nil }
+        if let attached = backend { return attached.isIdle && attached.settings == commandSettings ? attached : nil }
         guard let user, let ready = loopContext.acquireIfReady(poolRequest(for: user)) else { return nil }
         backend = ready // attached either way: `withBackend` replays the settings on it
-        return ready.settings == settings ? ready : nil
+        return ready.settings == commandSettings ? ready : nil
     }
 
     private func backendAcquired(_ result: Result<BackendConnection, any Error>) {
@@ -113,13 +135,14 @@ extension ClientSession: BackendResponseSink {
     /// The command goes to the server: from here a failure is reported, never retried.
     private func send(_ payload: ByteBuffer, on conn: BackendConnection, tracker: ResponseTracker) {
         running?.sent = true
+        conn.presentsAutocommitOff = autocommitForRead
         conn.forward(command: payload, tracker: tracker, to: self, clientWritable: clientIsWritable)
         armQueryTimeout(on: conn)
     }
 
     /// Ends the running command with an error: a dead connection is retried when that is safe.
     func commandFailed(_ error: any Error, sequenceID: UInt8) {
-        if var command = running, isRetriable(error), command.retriable, !command.sent, !inTransaction, !pinned,
+        if var command = running, isRetriable(error), command.retriable, !command.sent, !holdsBackendState,
            command.hasRetriesLeft(default: loopContext.snapshot.settings.queryRetriesOnFailure) {
             command.attempts += 1
             running = command
@@ -151,10 +174,8 @@ extension ClientSession: BackendResponseSink {
             if attached.isIdle { replaySettings(on: attached, completion) ; return }
             backend = nil
             attached.close()
-            if pinned || inTransaction {
+            if machine.keptConnectionLost() {
                 // The state that tied the session to that connection is gone with it.
-                pinned = false
-                inTransaction = false
                 completion(.failure(BackendError.connectionLost(attached.server.endpoint)))
                 return
             }
@@ -175,6 +196,7 @@ extension ClientSession: BackendResponseSink {
 
     /// Sends what `ReplayPlan` says, one command at a time, then calls `completion`.
     private func replaySettings(on conn: BackendConnection, _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
+        let settings = commandSettings
         if conn.settings == settings { completion(.success(conn)); return }
         let plan = ReplayPlan(from: conn.settings, to: settings, defaultSchema: loopContext.snapshot.settings.defaultSchema)
         if plan.isEmpty { completion(.success(conn)); return }
@@ -256,14 +278,15 @@ extension ClientSession: BackendResponseSink {
     /// with the client's next packets.
     func commandFinished() {
         cancelQueryTimeout()
-        if let attached = backend, !holdsBackendState, loopContext.snapshot.settings.multiplexing,
-           (!warningsPending && insertIDAffinity == 0) || !loopContext.serves(attached) {
-            // Warnings and a fresh insert id only keep the connection while its server serves: a server set
-            // OFFLINE_SOFT gets its sessions back at their first statement outside a transaction.
+        let action = responseAction ?? machine.commandEndedWithoutResponse()
+        responseAction = nil
+        if !action.keepCommandConnection, let conn = backend {
             backend = nil
-            warningsPending = false
-            insertIDAffinity = 0
-            loopContext.release(attached)
+            loopContext.release(conn)
+        }
+        if let held = heldAside {
+            heldAside = nil
+            if action.releaseHeldAside || backend != nil { loopContext.release(held) } else { backend = held }
         }
         guard case .closed = phase else {
             phase = .ready
@@ -286,11 +309,9 @@ extension ClientSession: BackendResponseSink {
 
     func backendResponseEnded(_ connection: BackendConnection, status: ServerStatusFlags?, warnings: UInt16, isError: Bool,
                               summary: ResponseSummary) {
-        if let status { inTransaction = status.contains(.inTransaction) }
-        // SHOW WARNINGS / SHOW ERRORS must find this connection.
-        warningsPending = warnings > 0 || isError
-        if summary.lastInsertID > 0 { insertIDAffinity = loopContext.snapshot.settings.autoIncrementDelayMultiplex }
-        else if insertIDAffinity > 0 { insertIDAffinity -= 1 }
+        responseAction = machine.responseEnded(status: status, warnings: warnings, isError: isError, insertID: summary.lastInsertID,
+                                               hostgroup: connection.server.hostgroup,
+                                               serverServes: loopContext.serves(connection), policy: policy)
         let command = running
         running = nil
         recordQueryFinished(on: connection, rowsAffected: summary.affectedRows, rowsSent: summary.rowsSent, error: summary.error)
@@ -307,18 +328,27 @@ extension ClientSession: BackendResponseSink {
     }
 
     func backendFailed(_ connection: BackendConnection, error: any Error, forwardedAnything: Bool) {
+        if heldAside === connection {
+            // The held connection died while a command ran elsewhere: only what it held for later reads is gone.
+            heldAside = nil
+            _ = machine.keptConnectionLost()
+            return
+        }
         if backend === connection { backend = nil }
-        guard let command = running else { return }
-        if !forwardedAnything, command.sent, command.options.repeatableRead, !pinned, !inTransaction,
+        guard let command = running else {
+            // The kept connection died between commands: the next statement starts afresh.
+            _ = machine.keptConnectionLost()
+            return
+        }
+        if !forwardedAnything, command.sent, command.options.repeatableRead, !holdsBackendState,
            command.hasRetriesLeft(default: loopContext.snapshot.settings.queryRetriesOnFailure) {
             retryReadIfServerIsGone(command, failedOn: connection, error: error)
             return
         }
-        if forwardedAnything || pinned || inTransaction || running?.sent == true {
+        if forwardedAnything || holdsBackendState || running?.sent == true {
             // The client saw part of the response, or state on that connection is lost: report it.
             running = nil
-            pinned = false
-            inTransaction = false
+            _ = machine.keptConnectionLost()
             let sequence = forwardedAnything ? connection.lastForwardedSequenceID &+ 1 : 1
             sendError(ProxyError.backendLost.errPacket, sequenceID: sequence)
             commandFinished()

@@ -16,8 +16,9 @@ extension ClientSession {
         commandStartedNanos = NIODeadline.now().uptimeNanoseconds
         commandGeneration &+= 1
         nextCommandOptions = CommandOptions()
-        // Commands other than COM_QUERY go to the user's default hostgroup unless the session is bound.
-        if backend == nil, let user { hostgroup = user.defaultHostgroup }
+        // Commands other than COM_QUERY go to the user's default hostgroup (the machine keeps a bound session
+        // on its connection).
+        if let user { hostgroup = user.defaultHostgroup }
         switch CommandCode(rawValue: byte) {
         case .quit:
             phase = .closed
@@ -83,13 +84,23 @@ extension ClientSession {
             statement = TokenizedStatement(Array(rewritten.readableBytesView.dropFirst()))
         }
         let traits = StatementClassifier.classify(statement)
+        if traits.kind == .other, let kill = KillStatement.parse(statement) {
+            killReceived(kill)
+            return
+        }
         switch traits.kind {
-        case .commit where backend == nil && !inTransaction, .rollback where backend == nil && !inTransaction:
+        case .commit where !machine.isBound, .rollback where !machine.isBound:
             // Nothing is open anywhere: answer as the server would.
             sendOK(sequenceID: 1)
             recordAnsweredLocally()
         case .set:
             switch SetStatementParser.parse(statement) {
+            case .session(let changes) where !machine.isBound && LocalSettingCheck.accepts(changes):
+                // Checked here: no backend needed (a client's connect-time SETs must not depend on the writer).
+                // It reaches a backend with the session's next statement, wherever that runs.
+                settings.apply(changes)
+                sendOK(sequenceID: 1)
+                recordAnsweredLocally()
             case .session(let changes):
                 runOnBackend(payload, command: .query, after: { session, conn, _, isError in
                     guard !isError else { return }
@@ -99,16 +110,16 @@ extension ClientSession {
             case .global:
                 runOnBackend(payload, command: .query)
             case .pinsSession:
-                runOnBackend(payload, command: .query, after: { session, _, _, isError in
-                    if !isError { session.pinned = true }
-                })
+                nextStatement.pins = .untrackedSessionChange
+                runOnBackend(payload, command: .query)
             }
-        case .show where backend == nil && !warningsPending && isShowWarnings(statement):
+        case .show where machine.kept == .none && isShowWarnings(statement):
             // The previous statement left no warnings; a pooled connection's would be someone else's.
             answerNoWarnings(count: statement.keyword(1) == "COUNT")
         case .show where isShowWarnings(statement):
             // Reading warnings does not clear them: the next statement may read them again.
-            runOnBackend(payload, command: .query, after: { session, _, _, _ in session.warningsPending = true })
+            nextStatement = SessionStateMachine.Statement(readsPreviousStatement: true, leavesWarnings: true)
+            runOnBackend(payload, command: .query)
         case .use:
             runOnBackend(payload, command: .query, after: { session, conn, _, isError in
                 guard !isError, let schema = traits.useSchema else { return }
@@ -118,11 +129,10 @@ extension ClientSession {
         case .loadDataLocal where !loopContext.snapshot.settings.enableLoadDataLocalInfile:
             sendError(MySQLErrorCode.unknownCommand.packet("Unsupported 'LOAD DATA LOCAL INFILE' command"), sequenceID: 1)
         default:
-            let pins = traits.pinsConnection
-            nextCommandOptions.repeatableRead = (traits.kind == .select || traits.kind == .show) && !pins && !traits.isMultiStatement
-            runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal, after: pins ? { session, _, _, isError in
-                if !isError { session.pinned = true }
-            } : nil)
+            nextStatement = SessionStateMachine.Statement(traits)
+            nextCommandOptions.repeatableRead = (traits.kind == .select || traits.kind == .show) && !traits.pinsConnection
+                && !traits.isMultiStatement
+            runOnBackend(payload, command: .query, retriable: traits.kind != .loadDataLocal)
         }
     }
 
@@ -246,10 +256,7 @@ extension ClientSession {
         }
         let schema = keepSchema ? settings.schema : nil
         settings = SessionSettings(schema: schema, multiStatements: clientCapabilities.contains(.multiStatements))
-        pinned = false
-        inTransaction = false
-        warningsPending = false
-        insertIDAffinity = 0
+        machine.reset()
         statements = [:]
         hostgroup = user?.defaultHostgroup ?? hostgroup
     }

@@ -9,6 +9,7 @@ extension ClientSession {
         let digest = digestIfWanted(Array(payload.readableBytesView.dropFirst()))
         routePrepared(sql: sql, digest: digest)
         running = RunningCommand(payload: payload, command: .prepare, retriable: true)
+        beginCommand()
         running?.custom = { session, conn in
             session.ensurePrepared(sql, on: conn).whenComplete { result in
                 guard case .running = session.phase else { return }
@@ -28,7 +29,8 @@ extension ClientSession {
         let traits = StatementClassifier.classify(sql)
         statements[id] = ClientStatement(sql: sql, parameterCount: Int(prepared.ok.parameterCount),
                                          columnCount: Int(prepared.ok.columnCount), digest: digest,
-                                         isPlainRead: (traits.kind == .select || traits.kind == .show) && !traits.pinsConnection)
+                                         isPlainRead: (traits.kind == .select || traits.kind == .show) && !traits.pinsConnection,
+                                         facts: SessionStateMachine.Statement(traits))
         var out = ByteBufferAllocator().buffer(capacity: 256)
         var sequence: UInt8 = 1
         for (index, packet) in prepared.packets.enumerated() {
@@ -89,11 +91,12 @@ extension ClientSession {
         // A read may run again on another server if its server dies before answering (as text queries do);
         // not with a cursor, whose later fetches need the connection it was opened on.
         nextCommandOptions.repeatableRead = statement.isPlainRead && !wantsCursor
+        nextStatement = statement.facts
+        if wantsCursor { nextStatement.pins.insert(.cursor) }
         runOnBackend(payload, command: .execute, retriable: true, build: { session, conn in
             session.buildExecute(snapshot, payload, on: conn)
         }, after: { session, _, _, isError in
             if !snapshot.longData.isEmpty { session.statements[id]?.longData = [] }
-            if wantsCursor && !isError { session.pinned = true }
         })
     }
 

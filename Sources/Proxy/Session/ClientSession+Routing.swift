@@ -14,17 +14,17 @@ extension ClientSession {
 
     /// Evaluates the rules for a COM_QUERY and sets `hostgroup`.
     ///
-    /// A session bound to its backend connection (open transaction, session state on it, warnings or an
-    /// insert id to read back) stays on that connection whatever the rules say: the state lives there.
+    /// Where the statement then runs is the session machine's call (`SessionStateMachine`): a session bound to its
+    /// connection (open transaction, session state on it) stays there whatever the rules say, and a statement
+    /// reading a held connection's insert id, row count or warnings goes to that connection.
     /// This is where Junction departs from ProxySQL, which would send e.g. a SELECT reading a user variable
     /// to a reader that never saw it.
     func route(sql: [UInt8], digest: QueryDigest?) -> RoutingOutcome {
         let snapshot = loopContext.snapshot
         let rules = snapshot.queryRules
         guard let user else { return .run(rewritten: nil) }
-        let bound = backend != nil
         if rules.isEmpty, digest?.firstComment == nil {
-            if !bound { hostgroup = user.defaultHostgroup }
+            hostgroup = user.defaultHostgroup
             return .run(rewritten: nil)
         }
         let text = String(decoding: sql, as: UTF8.self)
@@ -41,8 +41,8 @@ extension ClientSession {
             recordAnsweredLocally()
             return .answered
         }
-        if !bound { hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup }
-        if decision.multiplex == 0 { pinned = true } // keep this session on its connection from now on
+        hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup
+        if decision.multiplex == 0 { machine.pin(.multiplexingOffByRule) } // keep this session on its connection from now on
         nextCommandOptions.delayMs = max(decision.delay ?? 0, 0)
         nextCommandOptions.timeoutMs = max(decision.timeout ?? 0, 0)
         nextCommandOptions.retries = decision.retries
@@ -70,10 +70,11 @@ extension ClientSession {
 
 /// Prepared statements: each execute is routed by the rules on the statement's text (no rewriting).
 extension ClientSession {
-    /// Sets `hostgroup` for a COM_STMT_PREPARE / COM_STMT_EXECUTE of `sql` unless the session is bound.
+    /// Sets `hostgroup` for a COM_STMT_PREPARE / COM_STMT_EXECUTE of `sql` (the machine keeps a bound session
+    /// on its connection).
     func routePrepared(sql: String, digest: QueryDigest?) {
         let rules = loopContext.snapshot.queryRules
-        guard let user, backend == nil, !rules.isEmpty else { return }
+        guard let user, !rules.isEmpty else { return }
         let decision = evaluateRules(rules, queryContext(sql, user: user, digest: digest, startFlag: 0, isTextQuery: false))
         hostgroup = decision.destinationHostgroup ?? user.defaultHostgroup
     }

@@ -59,16 +59,20 @@ final class ClientSession: ChannelInboundHandler {
     var commandGeneration: UInt64 = 0
     /// When the current command started (or the last one ended), for the processlist.
     var commandStartedNanos = NIODeadline.now().uptimeNanoseconds
-    /// State lives on the attached connection (user variables, temporary tables, locks, cursors,
-    /// an unparseable SET): it stays attached until COM_RESET_CONNECTION / COM_CHANGE_USER.
-    var pinned = false
-    var inTransaction = false
-    /// The last response reported warnings: keep its connection for the next statement, which may
-    /// be SHOW WARNINGS.
-    var warningsPending = false
-    /// Statements left during which the connection that returned an insert id stays attached, so that
-    /// LAST_INSERT_ID() finds it (`mysql-auto_increment_delay_multiplex`).
-    var insertIDAffinity = 0
+    /// What ties the session to its backend connections, and where each statement may run.
+    var machine = SessionStateMachine()
+    /// The connection held for what its last statement left (insert id, row count, warnings) while a command
+    /// runs on another connection (`SessionStateMachine.Kept.held`).
+    var heldAside: BackendConnection?
+    /// What the machine knows of the statement about to run (set while dispatching it).
+    var nextStatement = SessionStateMachine.Statement.neutral
+    /// The settings the running command needs on its connection: the session's, with autocommit on for a read
+    /// outside a transaction under autocommit=0 (`SessionStateMachine.Decision.autocommitForRead`).
+    var commandSettings = SessionSettings()
+    /// The running command is such a read (its response shows the client autocommit off all the same).
+    var autocommitForRead = false
+    /// The response that just ended decided what happens to its connection (`commandFinished` carries it out).
+    var responseAction: SessionStateMachine.ResponseAction?
     var inbound = ByteBuffer()
     var assembler = MySQLPacketAssembler()
     var statements: [UInt32: ClientStatement] = [:]
@@ -160,6 +164,10 @@ final class ClientSession: ChannelInboundHandler {
             if running != nil || holdsBackendState { backend.close() }
             else { loopContext.release(backend) }
         }
+        if let held = heldAside {
+            heldAside = nil
+            loopContext.release(held)
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -243,13 +251,19 @@ final class ClientSession: ChannelInboundHandler {
         writeAndFlush(out)
     }
 
-    /// The attached backend connection holds state of this session (a transaction, pinned state), so
-    /// it must stay attached. autocommit=0 alone does not count: it is replayed like any setting, and
-    /// the server reports a transaction once one really starts (unless
-    /// `mysql-autocommit_false_is_transaction` says otherwise).
-    var holdsBackendState: Bool {
-        pinned || inTransaction
-            || (settings.autocommitOff && loopContext.snapshot.settings.autocommitFalseIsTransaction)
+    /// The attached backend connection holds state of this session (a transaction, pinned state), so it must
+    /// stay attached and cannot serve anyone else.
+    var holdsBackendState: Bool { machine.holdsState }
+
+    var inTransaction: Bool { machine.transactionOpen }
+
+    /// The machine's settings from the proxy's.
+    var policy: SessionStateMachine.Policy {
+        let settings = loopContext.snapshot.settings
+        return SessionStateMachine.Policy(multiplexing: settings.multiplexing,
+                                          autocommitFalseIsTransaction: settings.autocommitFalseIsTransaction,
+                                          enforceAutocommitOnReads: settings.enforceAutocommitOnReads,
+                                          autoIncrementDelayMultiplex: settings.autoIncrementDelayMultiplex)
     }
 
     /// The status flags Junction reports in packets it writes itself.

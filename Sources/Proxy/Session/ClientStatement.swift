@@ -20,6 +20,8 @@ struct ClientStatement {
     var digest: QueryDigest?
     /// A SELECT/SHOW that ties nothing to its connection: an execute may be retried elsewhere.
     var isPlainRead = false
+    /// What the session machine knows of each execute.
+    var facts = SessionStateMachine.Statement.neutral
 }
 
 /// A statement prepared on one backend connection: its id there and the server's prepare response.

@@ -9,7 +9,9 @@ public struct SessionSettings: Equatable, Sendable {
     /// Current schema; nil when none was chosen.
     public var schema: String?
     /// Remembered SET assignments by key (`sql_mode`, `names`, `autocommit`, …).
-    public var settings: [String: SetStatementParser.Setting] = [:]
+    public var settings: [String: SetStatementParser.Setting] = [:] {
+        didSet { autocommitOff = settings["autocommit"] != nil }
+    }
     /// CLIENT_MULTI_STATEMENTS as the client last set it (handshake or COM_SET_OPTION).
     public var multiStatements = true
 
@@ -18,8 +20,8 @@ public struct SessionSettings: Equatable, Sendable {
         self.multiStatements = multiStatements
     }
 
-    /// Autocommit is off (SET autocommit=0 was remembered).
-    public var autocommitOff: Bool { settings["autocommit"] != nil }
+    /// Autocommit is off (SET autocommit=0 was remembered); kept with `settings`, read on every command.
+    public private(set) var autocommitOff = false
 
     public mutating func apply(_ new: [SetStatementParser.Setting]) {
         for setting in new {

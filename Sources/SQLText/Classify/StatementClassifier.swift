@@ -22,7 +22,10 @@ public enum StatementClassifier {
             case .userVariable:
                 traits.usesUserVariables = true
             case .systemVariable:
-                if statement.upper(token).hasSuffix("IDENTITY") { traits.usesLastInsertID = true }
+                let name = statement.upper(token)
+                if name.hasSuffix("IDENTITY") || name.hasSuffix("LAST_INSERT_ID") { traits.usesLastInsertID = true }
+                else if name.hasSuffix("WARNING_COUNT") || name.hasSuffix("ERROR_COUNT") { traits.readsPreviousResult = true }
+                else if name.hasSuffix("AUTOCOMMIT") { traits.readsAutocommit = true }
             case .punctuation:
                 if statement.bytes[token.start] == UInt8(ascii: ";") { sawSemicolon = true; startsStatement = true; continue }
             case .word:
@@ -32,6 +35,13 @@ public enum StatementClassifier {
                     traits.laterStatementChangesSession = true
                 }
                 let length = token.end - token.start
+                if length == 9 || length == 10 {
+                    if statement.isKeyword(i, "ROW_COUNT") || statement.isKeyword(i, "FOUND_ROWS"), i + 1 < tokens.count,
+                       statement.bytes[tokens[i + 1].start] == UInt8(ascii: "(") {
+                        traits.readsPreviousResult = true
+                    }
+                    break
+                }
                 guard length == 8 || length == 14 || length == 19 else { break }
                 let word = statement.upper(token)
                 if word == "GET_LOCK", i + 1 < tokens.count, statement.bytes[tokens[i + 1].start] == UInt8(ascii: "(") {

@@ -24,6 +24,11 @@ public struct StatementTraits: Equatable, Sendable {
     public var usesFoundRows = false
     /// Mentions `LAST_INSERT_ID` or `@@IDENTITY`.
     public var usesLastInsertID = false
+    /// Reads what the previous statement left on its connection: `ROW_COUNT()`, `FOUND_ROWS()`, `@@warning_count`,
+    /// `@@error_count` (and `LAST_INSERT_ID`, see `usesLastInsertID`).
+    public var readsPreviousResult = false
+    /// Reads `@@autocommit`: it must run with the session's own autocommit to see it.
+    public var readsAutocommit = false
     /// More than one statement separated by `;`.
     public var isMultiStatement = false
     /// A later statement of a multi-statement text changes session state (SET, USE, LOCK, PREPARE,

@@ -67,6 +67,21 @@ public struct OKPacket: Equatable, Sendable {
     }
 }
 
+extension ServerStatusFlags {
+    /// Where the status flags sit in a response's terminator payload (OK, OK with header 0xFE, or EOF), if it is one.
+    public static func offset(inTerminator payload: ByteBuffer) -> Int? {
+        guard let header = payload.getInteger(at: payload.readerIndex, as: UInt8.self) else { return nil }
+        if header == 0xFE, payload.readableBytes == 5 { return payload.readerIndex + 3 }  // EOF
+        guard header == 0x00 || header == 0xFE else { return nil }
+        var buffer = payload
+        buffer.moveReaderIndex(forwardBy: 1)
+        guard buffer.readLengthEncodedInteger() != nil, buffer.readLengthEncodedInteger() != nil, buffer.readableBytes >= 2 else {
+            return nil
+        }
+        return buffer.readerIndex
+    }
+}
+
 /// EOF_Packet (header 0xFE, payload shorter than 9 bytes).
 public struct EOFPacket: Equatable, Sendable {
     public var warnings: UInt16
