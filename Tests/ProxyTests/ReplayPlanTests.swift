@@ -52,3 +52,15 @@ extension ReplayPlanTests {
         #expect(ReplayPlan(from: SessionSettings(), to: SessionSettings()).isEmpty)
     }
 }
+
+extension ReplayPlanTests {
+    /// A read under autocommit=0 runs with autocommit on: turning it back on is a SET, never a reset (which would
+    /// also drop the statements prepared on the connection).
+    @Test func autocommitBackOnIsASetNotAReset() {
+        let plan = ReplayPlan(from: settings("SET autocommit=0, sql_mode='ANSI'"), to: settings("SET sql_mode='ANSI'"))
+        #expect(!plan.resetFirst)
+        #expect(plan.statements == ["SET autocommit=1"])
+        let reset = ReplayPlan(from: settings("SET autocommit=0, time_zone='+01:00'"), to: settings("SET sql_mode='ANSI'"))
+        #expect(reset.resetFirst && reset.statements == ["SET sql_mode='ANSI'"])
+    }
+}

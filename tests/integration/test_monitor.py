@@ -247,7 +247,8 @@ def test_reads_survive_a_replica_crash(junction, protocol):
         wait_until(lambda: 3 in answered, timeout=10, what="reads on replica 2")
         subprocess.run(["bash", lab, "kill-server", "2"], check=True, capture_output=True, timeout=60)
         killed_at = len(answered)
-        wait_until(lambda: len(answered) > killed_at + 100, timeout=30, what="reads after the crash")
+        wait_until(lambda: len(answered) > killed_at + 100, timeout=30,
+                   what=lambda: f"reads after the crash ({len(answered) - killed_at} answered, errors {errors[:3]})")
     finally:
         stop.set()
         for t in threads:

@@ -22,6 +22,12 @@ public enum AdminReference {
         `INSERT OR REPLACE`, `UPDATE`, `DELETE` and SQLite's functions work. Errors come back as
         `ERROR 1045 (28000): Junction Admin Error: <message>` (SQLite's message for SQL errors).
 
+        Each statement text applies at once: every admin session, the monitor and the statistics share one SQLite
+        connection, so a transaction must end in the statement text that opens it (`BEGIN; …; COMMIT` works). A
+        statement that would leave one open (`BEGIN TRANSACTION`, `SAVEPOINT a`) is rolled back and refused with
+        `ERROR 1235 (42000)`; a plain `BEGIN`, `START TRANSACTION`, `COMMIT` or `ROLLBACK`, as drivers send them, is
+        answered OK and changes nothing.
+
         ## Databases
 
         | schema | where | what |

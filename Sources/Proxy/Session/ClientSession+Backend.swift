@@ -204,7 +204,8 @@ extension ClientSession: BackendResponseSink {
         let applied: (BackendConnection) -> Void
         if plan.resetFirst {
             payload.writeInteger(CommandCode.resetConnection.rawValue)
-            applied = { $0.settings.settings = [:] }
+            // The server forgets the statements prepared on the connection too.
+            applied = { $0.settings.settings = [:]; $0.preparedStatements = [:] }
         } else if let multi = plan.setMultiStatements {
             payload.writeInteger(CommandCode.setOption.rawValue)
             payload.writeInteger(UInt16(multi ? 0 : 1), endianness: .little)

@@ -47,15 +47,22 @@ public struct ReplayPlan: Equatable, Sendable {
     /// `defaultSchema` (`mysql-default_schema`) when the connection has another session's schema.
     public init(from connection: SessionSettings, to session: SessionSettings, defaultSchema: String = "information_schema") {
         var base = connection
-        if connection.settings.keys.contains(where: { session.settings[$0] == nil }) {
+        var plain: [String] = []
+        if connection.autocommitOff, !session.autocommitOff {
+            // Autocommit back on is a SET, not a reset: sessions under autocommit=0 switch a connection back and
+            // forth for their reads, and a reset would also drop the statements prepared on it.
+            plain.append("autocommit=1")
+            base.settings["autocommit"] = nil
+        }
+        if base.settings.keys.contains(where: { session.settings[$0] == nil }) {
             resetFirst = true
             // After a reset the server's session is at its defaults; the schema is kept.
             base.settings = [:]
+            plain = []
         }
         if base.multiStatements != session.multiStatements { setMultiStatements = session.multiStatements }
         if let schema = session.schema, schema != base.schema { initDB = schema }
         if session.schema == nil, let current = base.schema, current != defaultSchema { initDB = defaultSchema }
-        var plain: [String] = []
         for key in session.settings.keys.sorted() {
             let wanted = session.settings[key]!
             guard base.settings[key] != wanted, let replay = wanted.replay else { continue }
