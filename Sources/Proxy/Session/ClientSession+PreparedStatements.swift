@@ -7,6 +7,10 @@ extension ClientSession {
     func prepareReceived(_ payload: ByteBuffer) {
         let sql = String(decoding: payload.readableBytesView.dropFirst(), as: UTF8.self)
         let digest = digestIfWanted(Array(payload.readableBytesView.dropFirst()))
+        if let kill = KillStatement.parse(TokenizedStatement(sql)) {
+            prepareKill(kill, sql: sql)
+            return
+        }
         routePrepared(sql: sql, digest: digest)
         running = RunningCommand(payload: payload, command: .prepare, retriable: true)
         beginCommand()
@@ -69,10 +73,25 @@ extension ClientSession {
         }
     }
 
+    /// `KILL [QUERY] <id>` prepared (as mysql-connector's prepared cursors send every statement): Junction's own
+    /// statement, with no parameters and no columns; each execute kills as the text query would.
+    private func prepareKill(_ kill: KillStatement, sql: String) {
+        let id = nextStatementID
+        nextStatementID &+= 1
+        statements[id] = ClientStatement(sql: sql, parameterCount: 0, columnCount: 0, kill: kill)
+        var out = ByteBufferAllocator().buffer(capacity: 16)
+        out.writeMySQLPacket(sequenceID: 1) { StmtPrepareOK(statementID: id, columnCount: 0, parameterCount: 0).encode(into: &$0) }
+        writeAndFlush(out)
+    }
+
     func executeReceived(_ payload: ByteBuffer) {
         guard let id = payload.getInteger(at: payload.readerIndex + 1, endianness: .little, as: UInt32.self),
               var statement = statements[id] else {
             unknownStatement(payload, command: "mysqld_stmt_execute")
+            return
+        }
+        if let kill = statement.kill {
+            killReceived(kill)
             return
         }
         let flags = payload.getInteger(at: payload.readerIndex + 5, as: UInt8.self) ?? 0

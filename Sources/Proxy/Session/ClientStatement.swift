@@ -22,6 +22,8 @@ struct ClientStatement {
     var isPlainRead = false
     /// What the session machine knows of each execute.
     var facts = SessionStateMachine.Statement.neutral
+    /// A prepared `KILL [QUERY] <id>`: Junction runs it itself, no backend has it.
+    var kill: KillStatement?
 }
 
 /// A statement prepared on one backend connection: its id there and the server's prepare response.
