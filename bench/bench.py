@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Junction's end-to-end benchmark: sysbench against the lab's primary directly, through HAProxy (TCP mode) and
-through Junction (one hostgroup, and the tutorial's read/write split), in one run so the numbers are comparable.
+through Junction (one hostgroup, and the tutorial's read/write split), in one run so the numbers are comparable;
+on request also through the real ProxySQL 2.7.1 with Junction's two configurations (targets proxysql and
+proxysql-split: ../shared/anchors/proxysql, or --proxysql-bin).
 
     bench/run.sh [options]            (installs what is missing, starts the lab, then runs this script)
     bench/bench.py [options]          (the lab must be running: lab/lab.sh start)
@@ -10,12 +12,13 @@ interleaved, their order rotated from one repeat to the next), because run-to-ru
 10-20%. Each run reports sysbench's QPS, p95 latency and errors, and for the proxies their CPU time per query:
 utime+stime of the proxy process from /proc/PID/stat before and after the run, divided by the queries sysbench
 counted. The summary holds the medians over the repeats, Junction's QPS as a share of the direct connection's,
-and the ratios Junction/HAProxy for QPS and CPU per query.
+and the ratios Junction/HAProxy and Junction/ProxySQL for QPS and CPU per query.
 
 Benchmarks are not tests: nothing here asserts a timing. The script exits 1 when a run failed (sysbench exited with
 an error), so that the test suite's tiny run (tests/integration/test_bench.py) notices when it rots.
 
-Python 3 standard library only, plus the sysbench, mariadb (or mysql) and haproxy executables.
+Python 3 standard library only, plus the sysbench, mariadb (or mysql) and haproxy executables (and ProxySQL for
+its targets).
 """
 
 from __future__ import annotations
@@ -51,11 +54,16 @@ LAB_PORT = int(os.environ.get("JUNCTION_LAB_PORT", "13306"))
 WORKLOADS = ["oltp_point_select", "oltp_read_only", "oltp_read_write"]
 PS_MODES = ["disable", "auto"]
 TARGETS = ["direct", "haproxy", "junction", "junction-split"]
-# Opt-in: Sources/nio-forwarder, bytes between two sockets on SwiftNIO (the floor under Junction's cost).
-EXTRA_TARGETS = ["nio-floor"]
+# Opt-in: Sources/nio-forwarder, bytes between two sockets on SwiftNIO (the floor under Junction's cost); the real
+# ProxySQL 2.7.1 with Junction's configuration (one hostgroup, and the read/write split), from --proxysql-bin.
+EXTRA_TARGETS = ["nio-floor", "proxysql", "proxysql-split"]
+PROXYSQL_TARGETS = {"proxysql", "proxysql-split"}
+# The proxies bench/profile.py can start and profile (ProxySQL is not one of them).
 PROXIES = {"haproxy", "junction", "junction-split", "nio-floor"}
 LABELS = {"direct": "direct", "haproxy": "HAProxy", "junction": "Junction", "junction-split": "Junction split",
-          "nio-floor": "NIO floor"}
+          "nio-floor": "NIO floor", "proxysql": "ProxySQL", "proxysql-split": "ProxySQL split"}
+# The team's reference binary of ProxySQL 2.7.1, beside the repository (a clone outside the team has none).
+PROXYSQL_BIN = REPO.parent / "shared" / "anchors" / "proxysql"
 
 # Ports the integration tests' own Junctions use (conftest.py, test_admin_*.py) and Junction's defaults: never
 # taken here, even if free at the moment, so that the benchmark can run next to the test suite's fixtures.
@@ -342,7 +350,8 @@ def start_nio_floor(opts, lab: Lab, workdir: Path) -> Proxy:
 
 
 def junction_threads(opts) -> int:
-    """Junction's mysql-threads: --junction-threads where a script offers it, else the proxies' thread count."""
+    """Junction's (and ProxySQL's) mysql-threads: --junction-threads where a script offers it, else the proxies' thread
+    count."""
     return getattr(opts, "junction_threads", None) or opts.proxy_threads
 
 
@@ -375,24 +384,47 @@ def junction_config(opts, lab: Lab, datadir: Path, port: int, admin_port: int, s
 
 def start_junction(opts, lab: Lab, workdir: Path, split: bool, **config) -> Proxy:
     """`config`: junction_config's keyword arguments (bench/connections.py raises the connection limits)."""
-    name = "junction-split" if split else "junction"
+    return _start_configured(opts, lab, workdir, "junction", split, config, lambda cfg, datadir: [
+        str(opts.junction_bin), "--foreground", "--initial", "--config", str(cfg), "--datadir", str(datadir),
+        "--log-level", opts.junction_log_level])
+
+
+def start_proxysql(opts, lab: Lab, workdir: Path, split: bool) -> Proxy:
+    """The real ProxySQL on Junction's own configuration file (the same format, so the same servers, hostgroups,
+    user, rules, mysql-threads and monitor off), in the foreground as one process: -e makes a crash end it rather
+    than restart it (its PID is the one whose CPU is counted), --no-version-check keeps it off the network."""
+    return _start_configured(opts, lab, workdir, "proxysql", split, {}, lambda cfg, datadir: [
+        str(opts.proxysql_bin), "-f", "-e", "--no-version-check", "-c", str(cfg), "-D", str(datadir), "--initial"])
+
+
+def _start_configured(opts, lab: Lab, workdir: Path, product: str, split: bool, config: dict, command) -> Proxy:
+    """Junction or ProxySQL on junction_config's file; `command(config_file, datadir)` is the command line."""
+    name = f"{product}-split" if split else product
     port, admin_port = free_port(), free_port()
     datadir = workdir / name
     datadir.mkdir()
     cfg = workdir / f"{name}.cnf"
     cfg.write_text(junction_config(opts, lab, datadir, port, admin_port, split, **config))
-    cmd = [str(opts.junction_bin), "--foreground", "--initial", "--config", str(cfg), "--datadir", str(datadir),
-           "--log-level", opts.junction_log_level]
-    p = Proxy(name, port, cmd, workdir, lab)
+    p = Proxy(name, port, command(cfg, datadir), workdir, lab)
     p.wait_ready()
     if split:
         # The rules must really send plain reads to a replica, or this target measures something else.
         ids = {lab.sql(port, "SELECT @@server_id") for _ in range(4)}
         if "1" in ids:
-            raise BenchError(f"junction-split sent a plain SELECT to the primary (server ids {sorted(ids)})")
+            raise BenchError(f"{name} sent a plain SELECT to the primary (server ids {sorted(ids)})")
         if lab.sql(port, "SELECT @@server_id FOR UPDATE") != "1":
-            raise BenchError("junction-split sent SELECT ... FOR UPDATE to a replica")
+            raise BenchError(f"{name} sent SELECT ... FOR UPDATE to a replica")
     return p
+
+
+def proxysql_version(binary: Path) -> str:
+    """Its version from `proxysql --version`, as "ProxySQL 2.7.1-16-g2726c27"."""
+    try:
+        out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        out = ""
+    m = re.search(r"version ([^\s,]+)", out)
+    return f"ProxySQL {m.group(1)}" if m else "ProxySQL"
 
 
 # ---------------------------------------------------------------- running
@@ -499,62 +531,47 @@ def _qps(cell) -> str:
 
 
 def markdown_tables(summary: dict, opts) -> str:
-    main_targets = [t for t in ("direct", "haproxy", "junction") if t in opts.targets]
+    run = [t for t in TARGETS + EXTRA_TARGETS if t in opts.targets]
+    main_targets = [t for t in ("direct", "haproxy", "junction", "proxysql") if t in run]
+    split_targets = [t for t in ("junction-split", "proxysql-split") if t in run]
     lines = []
     if main_targets:
-        head = ["workload", "PS", "thr"] + [f"{LABELS[t]} QPS" for t in main_targets]
-        both = "haproxy" in main_targets and "junction" in main_targets
-        vs_direct = "direct" in main_targets and "junction" in main_targets
-        if vs_direct:
-            head.append("Junction/direct QPS")
-        if both:
-            head.append("Junction/HAProxy QPS")
-        cpu_targets = [t for t in main_targets if t in PROXIES]
-        head += [f"{LABELS[t]} CPU µs/q" for t in cpu_targets]
-        if both:
-            head.append("Junction/HAProxy CPU")
-        head += ["p95 ms " + " / ".join(LABELS[t] for t in main_targets),
-                 "errors " + " / ".join(LABELS[t] for t in main_targets)]
-        lines += _table_head(head)
-        for (w, m, t), row in summary.items():
-            cells = _row_start(w, m, t)
-            cells += [_qps(row.get(x)) for x in main_targets]
-            if vs_direct:
-                cells.append(_f(_ratio(row["junction"]["qps"], row["direct"]["qps"]), ".2f"))
-            if both:
-                cells.append(_f(_ratio(row["junction"]["qps"], row["haproxy"]["qps"]), ".2f"))
-            cells += [_f(row[x]["cpu_us_per_query"], ".1f") for x in cpu_targets]
-            if both:
-                cells.append(_f(_ratio(row["junction"]["cpu_us_per_query"], row["haproxy"]["cpu_us_per_query"]),
-                                ".2f"))
-            cells.append(" / ".join(_f(row[x]["p95_ms"], ".2f") for x in main_targets))
-            cells.append(" / ".join(str(row[x]["errors"]) for x in main_targets))
-            lines.append("| " + " | ".join(cells) + " |")
-    if "nio-floor" in opts.targets:
+        lines += _ratio_table(summary, main_targets, "junction", ["direct", "haproxy", "proxysql"], run)
+    if "nio-floor" in run:
         lines += ["" if lines else None, floor_table(summary, opts)]
         lines = [x for x in lines if x is not None]
-    if "junction-split" in opts.targets:
+    if split_targets:
         if lines:
             lines.append("")
-        lines.append("Read/write split (`junction-split`): plain SELECTs outside transactions go to the two replicas, "
-                     "so this is not like for like with the rows above (and here all three servers share the same cores); "
-                     "sysbench's read-only and read/write workloads wrap their queries in BEGIN … COMMIT, which "
-                     "keeps them on the primary.")
+        lines.append(f"Read/write split ({', '.join(f'`{t}`' for t in split_targets)}): plain SELECTs outside "
+                     "transactions go to the two replicas, so this is not like for like with the rows above (and "
+                     "here all three servers share the same cores); sysbench's read-only and read/write workloads "
+                     "wrap their queries in BEGIN … COMMIT, which keeps them on the primary.")
         lines.append("")
-        head = ["workload", "PS", "thr", "split QPS", "p95 ms", "errors", "CPU µs/q"]
-        have_j = "junction" in opts.targets
-        if have_j:
-            head += ["split/Junction QPS", "split/Junction CPU"]
-        lines += _table_head(head)
-        for (w, m, t), row in summary.items():
-            s = row["junction-split"]
-            cells = _row_start(w, m, t) + [_qps(s), _f(s["p95_ms"], ".2f"),
-                     str(s["errors"]), _f(s["cpu_us_per_query"], ".1f")]
-            if have_j:
-                cells += [_f(_ratio(s["qps"], row["junction"]["qps"]), ".2f"),
-                          _f(_ratio(s["cpu_us_per_query"], row["junction"]["cpu_us_per_query"]), ".2f")]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += _ratio_table(summary, split_targets, "junction-split", ["junction", "proxysql-split"], run)
     return "\n".join(lines)
+
+
+def _ratio_table(summary: dict, shown: list[str], subject: str, references: list[str], run: list[str]) -> list[str]:
+    """The `shown` targets' QPS, CPU µs/query (proxies only), p95 and errors per cell, with `subject`'s QPS and CPU
+    as ratios to those of each of `references` in the run (CPU only to proxies')."""
+    refs = [r for r in references if r in run] if subject in run else []
+    cpu_shown, cpu_refs = [t for t in shown if t != "direct"], [r for r in refs if r != "direct"]
+    head = (["workload", "PS", "thr"] + [f"{LABELS[t]} QPS" for t in shown]
+            + [f"{LABELS[subject]}/{LABELS[r]} QPS" for r in refs]
+            + [f"{LABELS[t]} CPU µs/q" for t in cpu_shown]
+            + [f"{LABELS[subject]}/{LABELS[r]} CPU" for r in cpu_refs]
+            + ["p95 ms " + " / ".join(LABELS[t] for t in shown), "errors " + " / ".join(LABELS[t] for t in shown)])
+    lines = _table_head(head)
+    for (w, m, t), row in summary.items():
+        cells = _row_start(w, m, t) + [_qps(row.get(x)) for x in shown]
+        cells += [_f(_ratio(row[subject]["qps"], row[r]["qps"]), ".2f") for r in refs]
+        cells += [_f(row[x]["cpu_us_per_query"], ".1f") for x in cpu_shown]
+        cells += [_f(_ratio(row[subject]["cpu_us_per_query"], row[r]["cpu_us_per_query"]), ".2f") for r in cpu_refs]
+        cells.append(" / ".join(_f(row[x]["p95_ms"], ".2f") for x in shown))
+        cells.append(" / ".join(str(row[x]["errors"]) for x in shown))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def floor_table(summary: dict, opts) -> str:
@@ -658,7 +675,8 @@ def docs_section(opts, summary: dict, info: dict) -> str:
         "## End to end: direct, HAProxy and Junction (`bench/`)",
         "",
         f"`{info['command']}` — {info['date']}, {info['machine']}.",
-        f"{info['mariadb']}, {info['haproxy']}, {info['sysbench']}, Junction {info['junction']} (release build).",
+        f"{info['mariadb']}, {info['haproxy']}, {info['sysbench']}, Junction {info['junction']} (release build)"
+        + (f", {info['proxysql']}." if info.get("proxysql") else "."),
         f"{opts.time} s per run, {repeats} (targets interleaved); {opts.tables} tables × {opts.table_size:,} rows; "
         f"each run is `sysbench {sb}`.",
         "",
@@ -671,7 +689,10 @@ def docs_section(opts, summary: dict, info: dict) -> str:
         f"- Junction split: hostgroup 10 = the primary (the user's default), 20 = the two replicas, the tutorial's "
         f"rules ({rules}).",
     ] + ([f"- NIO floor: Sources/nio-forwarder, `{junction_threads(opts)}` event loops, each client connection relayed "
-          "byte for byte to its own connection to the primary."] if "nio-floor" in opts.targets else []) + [
+          "byte for byte to its own connection to the primary."] if "nio-floor" in opts.targets else []) + (
+        [f"- ProxySQL (split): the real ProxySQL on Junction's (split) configuration file, the same servers, "
+         f"hostgroups, rules, user, `mysql-threads={junction_threads(opts)}` and monitor off, other variables at "
+         "their defaults."] if PROXYSQL_TARGETS & set(opts.targets) else []) + [
         "- CPU µs/q: utime+stime of the proxy process (/proc/PID/stat) over the run, divided by the queries sysbench "
         "counted (BEGIN/COMMIT included). sysbench, MariaDB and the proxy share the machine's cores, so a proxy's "
         "CPU is taken from the servers' and the client's.",
@@ -750,7 +771,9 @@ def parse_args(argv):
     p.add_argument("--ps-modes", type=choice_list(PS_MODES), default=list(PS_MODES),
                    help="--db-ps-mode values: disable = text protocol, auto = prepared statements (default both)")
     p.add_argument("--targets", type=choice_list(TARGETS + EXTRA_TARGETS), default=list(TARGETS),
-                   help=f"default {','.join(TARGETS)}; also nio-floor (SwiftNIO forwarding bytes, no MySQL)")
+                   help=f"default {','.join(TARGETS)}; also nio-floor (SwiftNIO forwarding bytes, no MySQL), and "
+                        "proxysql and proxysql-split (the real ProxySQL 2.7.1 with the junction and junction-split "
+                        "configuration: same servers, hostgroups, rules, user and mysql-threads)")
     p.add_argument("--repeat", type=int, default=1, help="repeats, targets interleaved (default 1)")
     p.add_argument("--write-docs", action="store_true",
                    help=f"replace the section between {DOC_START} and {DOC_END} in docs/PERFORMANCE.md")
@@ -758,10 +781,13 @@ def parse_args(argv):
                    help="the junction binary (default $JUNCTION_BIN, else .build/release/junction)")
     p.add_argument("--junction-log-level", default="warning", help="Junction's --log-level (default warning)")
     p.add_argument("--proxy-threads", type=int, default=cores(),
-                   help="HAProxy nbthread and Junction mysql-threads (default: the number of cores)")
+                   help="HAProxy nbthread, Junction and ProxySQL mysql-threads (default: the number of cores)")
     p.add_argument("--junction-threads", type=int, default=None,
-                   help="Junction's mysql-threads when it should differ from --proxy-threads")
+                   help="Junction's (and ProxySQL's) mysql-threads when it should differ from --proxy-threads")
     add_nio_forwarder_option(p)
+    p.add_argument("--proxysql-bin", type=Path, default=PROXYSQL_BIN,
+                   help="the ProxySQL binary for the proxysql targets (default ../shared/anchors/proxysql beside the "
+                        "repository, ProxySQL 2.7.1)")
     p.add_argument("--db", default="sbtest", help="schema of the sysbench tables (default sbtest)")
     p.add_argument("--tables", type=int, default=4, help="sysbench tables (default 4)")
     p.add_argument("--table-size", type=int, default=10000, help="rows per table (default 10000)")
@@ -774,6 +800,12 @@ def parse_args(argv):
         p.error(f"junction binary not found at {opts.junction_bin} (build it: "
                 "scripts/build-release.sh, or pass --junction-bin)")
     check_nio_forwarder(p, opts)
+    opts.proxysql_bin = opts.proxysql_bin.absolute()
+    if PROXYSQL_TARGETS & set(opts.targets) and not os.access(opts.proxysql_bin, os.X_OK):
+        wanted = ", ".join(t for t in opts.targets if t in PROXYSQL_TARGETS)
+        p.error(f"ProxySQL not found at {opts.proxysql_bin}, so {wanted} cannot run: they run the real ProxySQL "
+                "2.7.1, a reference binary that the team keeps beside the repository in ../shared/anchors (a clone "
+                f"elsewhere has none); pass --proxysql-bin, or leave {wanted} out of --targets")
     return opts
 
 
@@ -861,6 +893,10 @@ def main(argv=None) -> int:
             proxies["junction-split"] = start_junction(opts, lab, workdir, split=True)
         if "nio-floor" in opts.targets:
             proxies["nio-floor"] = start_nio_floor(opts, lab, workdir)
+        for name in ("proxysql", "proxysql-split"):
+            if name in opts.targets:
+                proxies[name] = start_proxysql(opts, lab, workdir, split=name == "proxysql-split")
+                info["proxysql"] = proxysql_version(opts.proxysql_bin)
         if any(t.startswith("junction") for t in opts.targets):
             info["junction"] = junction_version(opts.junction_bin)
         for name, p in proxies.items():

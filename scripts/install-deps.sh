@@ -2,8 +2,10 @@
 # Installs what Junction's tests and lab need on Debian 12, skipping whatever is
 # already there (so it returns in a second on a prepared machine).
 #   Debian: mariadb-server, mariadb-client, sysbench, haproxy and linux-perf (for bench/), libsqlite3-dev,
-#           procps, python3-pip
-#   PyPI:   pytest, pytest-timeout, PyMySQL, mysql-connector-python
+#           procps, python3-pip; gcc and libmariadb-dev (MariaDB Connector/C, which the `mariadb` Python
+#           driver is compiled against), and python3-dev when the python3 that runs the tests has no headers
+#   PyPI:   pytest, pytest-timeout, PyMySQL, mysql-connector-python, mariadb (MariaDB Connector/Python),
+#           SQLAlchemy
 # Run as root (or with sudo available).
 set -euo pipefail
 
@@ -19,7 +21,8 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 PY="${PYTHON:-python3}"
 command -v "$PY" >/dev/null 2>&1 || { echo "install-deps: $PY not found" >&2; exit 1; }
 
-wanted=(mariadb-server mariadb-client sysbench haproxy linux-perf libsqlite3-dev procps ca-certificates)
+wanted=(mariadb-server mariadb-client sysbench haproxy linux-perf libsqlite3-dev procps ca-certificates
+        gcc libc6-dev libmariadb-dev)
 missing=()
 for p in "${wanted[@]}"; do
     installed "$p" || missing+=("$p")
@@ -27,6 +30,12 @@ done
 # pip for the python3 that will run the tests (a python from elsewhere may bring its own).
 if ! "$PY" -m pip --version >/dev/null 2>&1; then
     installed python3-pip || missing+=(python3-pip)
+fi
+
+# `pip install mariadb` compiles a C extension: it needs Python.h of the python3 that will run the tests.
+# A python built from source (pyenv) has its own; Debian's python3 has them in python3-dev.
+if ! "$PY" -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)'; then
+    installed python3-dev || missing+=(python3-dev)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -40,11 +49,12 @@ fi
 # Likewise haproxy's own service (its default config listens nowhere): bench/ starts its own.
 
 if ! "$PY" - <<'EOF' 2>/dev/null
-import pytest, pytest_timeout, pymysql, mysql.connector
+import pytest, pytest_timeout, pymysql, mysql.connector, mariadb, sqlalchemy
 EOF
 then
     echo "install-deps: installing Python packages"
-    pip_args=(install --quiet pytest pytest-timeout PyMySQL mysql-connector-python)
+    # mariadb 1.1 builds against Debian 12's MariaDB Connector/C (3.3); SQLAlchemy's ORM drives PyMySQL in the tests.
+    pip_args=(install --quiet pytest pytest-timeout PyMySQL mysql-connector-python "mariadb>=1.1,<1.2" "SQLAlchemy>=2,<3")
     # Debian's own python3 refuses pip installs unless told (PEP 668).
     marker="$("$PY" -c 'import sysconfig, os; print(os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED"))')"
     if [ -f "$marker" ]; then pip_args+=(--break-system-packages); fi

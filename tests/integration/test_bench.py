@@ -1,6 +1,8 @@
 """The benchmark scripts, once each in their tiniest configuration, so that they cannot rot: bench/bench.py (2 s,
-1 thread, point selects over the text protocol) against all five targets (the NIO floor included), bench/connections.py (50 clients,
-2 s, 2 connect loops), bench/cache.py (2 s, 1 thread) and bench/profile.py (2 s, 1 thread, HAProxy and Junction).
+1 thread, point selects over the text protocol) against all five targets (the NIO floor included), and again with
+the real ProxySQL's two targets next to Junction's (skipped, saying why, where ../shared/anchors/proxysql is absent),
+bench/connections.py (50 clients, 2 s, 2 connect loops), bench/cache.py (2 s, 1 thread) and bench/profile.py (2 s,
+1 thread, HAProxy and Junction).
 
 Benchmarks are not tests: nothing here asserts a timing or a ratio. It checks only that the scripts exit 0 and
 printed their tables: for bench.py, for every target, a run with a positive QPS, and a CPU-per-query figure for the
@@ -19,6 +21,9 @@ import pytest
 from conftest import LAB_PORT, REPO, _junction_bin
 
 TARGETS = {"direct", "haproxy", "junction", "junction-split", "nio-floor"}
+# The team's reference ProxySQL 2.7.1 (bench.py's default --proxysql-bin); a clone outside the team has none.
+PROXYSQL = REPO.parent / "shared" / "anchors" / "proxysql"
+PROXYSQL_TARGETS = {"junction", "junction-split", "proxysql", "proxysql-split"}
 
 # One line per run: repeat, workload, ps mode, threads, target, queries, QPS, p95 ms, errors, CPU us/query,
 # of which user space.
@@ -27,21 +32,21 @@ RUN_ROW = re.compile(r"^\s*1\s+oltp_point_select\s+disable\s+1\s+(?P<target>\S+)
                      re.MULTILINE)
 
 
-@pytest.mark.proxy_only
-@pytest.mark.timeout(600)
-def test_bench_script_tiny_run(lab):
+def _tiny_bench(targets: set[str], *extra: str) -> tuple[str, str]:
+    """bench.py's tiniest run against `targets`, its run rows checked (each target's queries, and for the proxies a
+    CPU-per-query figure with its user-space part): its stdout, and the output to show on failure."""
     binary = _junction_bin()
     assert binary.exists(), f"junction binary not found at {binary}"
     cmd = [sys.executable, str(REPO / "bench" / "bench.py"), "--time", "2", "--threads", "1",
            "--workloads", "oltp_point_select", "--ps-modes", "disable", "--repeat", "1",
-           "--targets", ",".join(sorted(TARGETS)), "--junction-bin", str(binary)]
+           "--targets", ",".join(sorted(targets)), "--junction-bin", str(binary), *extra]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=540, cwd=REPO, stdin=subprocess.DEVNULL,
                        env=dict(os.environ, JUNCTION_LAB_PORT=str(LAB_PORT)))
     out = f"--- stdout\n{r.stdout[-6000:]}\n--- stderr\n{r.stderr[-6000:]}"
     assert r.returncode == 0, f"bench.py exited with {r.returncode}\n{out}"
 
     rows = {m["target"]: m for m in RUN_ROW.finditer(r.stdout)}
-    assert set(rows) == TARGETS, f"runs printed for {sorted(rows)}, expected {sorted(TARGETS)}\n{out}"
+    assert set(rows) == targets, f"runs printed for {sorted(rows)}, expected {sorted(targets)}\n{out}"
     for target, m in rows.items():
         assert int(m["queries"]) > 0 and float(m["qps"]) > 0, f"{target}: no queries\n{out}"
         if target == "direct":
@@ -50,11 +55,43 @@ def test_bench_script_tiny_run(lab):
             assert re.fullmatch(r"\d+\.\d", m["cpu"]), f"{target}: no CPU µs/query figure ({m['cpu']!r})\n{out}"
             assert re.fullmatch(r"\d+\.\d", m["user"]) and float(m["user"]) <= float(m["cpu"]), \
                 f"{target}: no user-space part of its CPU µs/query, or more than the whole\n{out}"
+    return r.stdout, out
+
+
+@pytest.mark.proxy_only
+@pytest.mark.timeout(600)
+def test_bench_script_tiny_run(lab):
+    stdout, out = _tiny_bench(TARGETS)
     # The summary table, with the Junction/HAProxy ratios.
-    assert "Junction/HAProxy QPS" in r.stdout and "Junction/HAProxy CPU" in r.stdout, out
-    assert "Junction/direct QPS" in r.stdout, out
+    assert "Junction/HAProxy QPS" in stdout and "Junction/HAProxy CPU" in stdout, out
+    assert "Junction/direct QPS" in stdout, out
     # The floor's table: what SwiftNIO alone costs, and what Junction adds to it.
-    assert "NIO floor (`nio-floor`)" in r.stdout and "Junction − floor CPU µs/q" in r.stdout, out
+    assert "NIO floor (`nio-floor`)" in stdout and "Junction − floor CPU µs/q" in stdout, out
+
+
+@pytest.mark.proxy_only
+@pytest.mark.timeout(600)
+def test_bench_script_proxysql_targets(lab):
+    """The real ProxySQL on Junction's two configurations, next to Junction's: bench.py started both (it checks
+    that each split sends plain SELECTs to the replicas and FOR UPDATE to the primary, and stops otherwise), both
+    answered, and the summary puts Junction's QPS and CPU per query as ratios to ProxySQL's."""
+    if not os.access(PROXYSQL, os.X_OK):
+        pytest.skip(f"the targets proxysql and proxysql-split need ProxySQL 2.7.1 at {PROXYSQL}, which is absent "
+                    "(only the team's checkouts have ../shared/anchors)")
+    stdout, out = _tiny_bench(PROXYSQL_TARGETS, "--proxysql-bin", str(PROXYSQL))
+    assert "Junction/ProxySQL QPS" in stdout and "Junction/ProxySQL CPU" in stdout, out
+    assert "Junction split/ProxySQL split QPS" in stdout and "Junction split/ProxySQL split CPU" in stdout, out
+
+
+def test_bench_script_refuses_proxysql_targets_without_proxysql(tmp_path):
+    """Asked for the ProxySQL targets without a ProxySQL binary, bench.py stops at once and says why (before it
+    needs the lab or Junction)."""
+    missing = tmp_path / "proxysql"
+    r = subprocess.run([sys.executable, str(REPO / "bench" / "bench.py"), "--targets", "haproxy,proxysql-split",
+                        "--proxysql-bin", str(missing)], capture_output=True, text=True, timeout=60, cwd=REPO,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 2, r.stderr
+    assert f"ProxySQL not found at {missing}" in r.stderr and "proxysql-split" in r.stderr, r.stderr
 
 
 # connections.py's tables: | phase | clients open | seconds | rate /s | errors | … and | target | connections/s |
