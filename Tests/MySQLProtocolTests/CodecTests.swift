@@ -101,3 +101,17 @@ import Testing
         #expect(kinds == [.data, .data, .data, .eof, .data, .eof])
     }
 }
+
+/// Found by the wire fuzzer: a mutated handshake with a user name of megabytes made the "Access denied" error
+/// outgrow one packet, and the proxy trapped.
+@Suite struct ErrPacketBoundTests {
+    @Test func errorMessagesAreCutAt512Bytes() throws {
+        var buffer = ByteBuffer()
+        let huge = String(repeating: "é", count: 20_000_000)
+        buffer.writeMySQLPacket(sequenceID: 2) { ErrPacket(errorCode: 1045, sqlState: "28000", message: "user '\(huge)'").encode(into: &$0) }
+        let next = buffer.readFrame()
+        let frame = try #require(next)
+        let decoded = try ErrPacket.decode(from: frame.payload, capabilities: .protocol41)
+        #expect(decoded.message.utf8.count <= ErrPacket.maxMessageBytes && decoded.message.hasPrefix("user 'é"))
+    }
+}

@@ -18,7 +18,21 @@ public struct ErrPacket: Equatable, Sendable, Error {
         buffer.writeInteger(UInt8(ascii: "#"))
         let state = Array(sqlState.utf8.prefix(5))
         buffer.writeBytes(state + Array(repeating: UInt8(ascii: "0"), count: 5 - state.count))
-        buffer.writeString(message)
+        buffer.writeString(Self.bounded(message))
+    }
+
+    /// Servers cut error messages at 512 bytes (MYSQL_ERRMSG_SIZE); so does Junction, so that a message quoting
+    /// what a client sent (a 20 MiB user name in a hostile handshake) can never outgrow a packet.
+    public static let maxMessageBytes = 512
+
+    static func bounded(_ message: String) -> String {
+        guard message.utf8.count > maxMessageBytes else { return message }
+        var cut = ""
+        for character in message {
+            guard cut.utf8.count + character.utf8.count <= maxMessageBytes else { break }
+            cut.append(character)
+        }
+        return cut
     }
 
     public static func decode(from payload: ByteBuffer, capabilities: CapabilityFlags) throws -> ErrPacket {
