@@ -712,8 +712,6 @@ def nasty_sql(rng: random.Random, port: str) -> bytes:
         value = rng.choice([b"0", b"1", b"-1", b"999", b"1" * 30, b"9223372036854775807", b"\xd9\xa3", b"", b"=", b"1e5"])
         if key == b"query_delay" and value not in (b"0", b"1", b"-1", b"", b"="):
             value = b"5"  # a long delay is what was asked for: the session waits (not a fault)
-        if key == b"hostgroup" and value not in (b"0",):
-            value = b"0"  # an empty hostgroup waits mysql-connect_timeout_server_max for a server (not a fault)
         return b"/* " + key + b"=" + value + rng.choice([b" ", b";", b";;x=1;"]) + b"*/ SELECT 1"
     if k == 8:
         return b"SELECT '" + b"x" * rng.choice([1 << 10, 1 << 16, 1 << 20]) + b"'"
@@ -1107,11 +1105,32 @@ class Generator:
             if rng.random() < 0.15:
                 payload = payload[:rng.randint(0, len(payload))]
             steps += [("stmt", payload, 0, ref), ("read", wait)]
+            if rng.random() < 0.15:  # session state changing under the statements (cursors, pins, transactions)
+                steps += [self.state_change(), ("read", 0.5)]
         return steps + [("probe", self.stuck)]
+
+    def state_change(self) -> tuple:
+        rng = self.rng
+        r = rng.random()
+        if r < 0.25:
+            return ("cmd", bytes([COM_RESET_CONNECTION]), 0)
+        if r < 0.45:
+            return ("change_user", self.user, self.password, rng.choice([None, SCHEMA]), NATIVE, 45, [])
+        if r < 0.55:
+            return ("cmd", bytes([COM_SET_OPTION]) + struct.pack("<H", rng.choice([0, 1])), 0)
+        if r < 0.65:
+            return ("cmd", bytes([COM_INIT_DB]) + rng.choice([SCHEMA.encode(), b"information_schema", b"nope"]), 0)
+        sql = rng.choice([b"BEGIN", b"COMMIT", b"ROLLBACK", b"SET autocommit = 0", b"SET @junction_fuzz = 2",
+                          b"SELECT GET_LOCK('junction_fuzz_stmt', 0)", b"CREATE TEMPORARY TABLE IF NOT EXISTS junction_fuzz_t (a int)",
+                          b"SET NAMES latin1", b"SELECT 1; SELECT 2", b"/* create_new_connection=1 */ SELECT 1",
+                          b"/* mirror=0 */ SELECT 1", b"/* cache_ttl=1000 */ SELECT 5"])
+        return ("cmd", bytes([COM_QUERY]) + sql, 0)
 
     def g_change_user(self) -> list:
         rng = self.rng
         steps = self.login_steps()
+        if self.port == "client" and rng.random() < 0.4:  # state to forget: a statement, a transaction, a pin
+            steps += [("prepare", "SELECT ?, 'before change user'"), self.state_change(), ("read", 0.3)]
         r = rng.random()
         if r < 0.35:
             steps.append(("cmd", bytes([COM_CHANGE_USER]) + rand_bytes(rng, rng.choice([0, 1, 5, 30, 100, 1000])), 0))
@@ -1127,6 +1146,8 @@ class Generator:
         if rng.random() < 0.5:
             steps.append(("cmd", bytes([COM_QUERY]) + b"SELECT 1", 0))
             steps.append(("read", 0.5))
+        if self.port == "client" and rng.random() < 0.4:  # the statement prepared before, after the change
+            steps += [("stmt", exec_payload(rng, 1), 0, 0), ("read", 0.5)]
         return steps + [("probe", self.stuck)]
 
     def g_local_infile(self) -> list:
@@ -1138,9 +1159,10 @@ class Generator:
         if k == 0:  # proper data then the empty packet
             data = b"".join(b"%d,%s\n" % (rng.randrange(100), rand_bytes(rng, 4).hex().encode()) for _ in range(rng.randint(0, 20)))
             return steps + [("raw", (frame(data, 2) if data else b"") + frame(b"", 3 if data else 2))] + self.after(2.0)
-        if k == 1:  # random packets and wrong sequence ids, then the end
+        if k == 1:  # random packets and wrong sequence ids, then the end (no probe: with a wrong sequence id the
+            # server itself may wait its net_read_timeout, 30 s, as it would for a direct client)
             raw = b"".join(frame(rand_bytes(rng, rng.randint(0, 300)), rng.randrange(256)) for _ in range(rng.randint(1, 10)))
-            return steps + [("raw", raw + frame(b"", rng.randrange(256)))] + self.after(2.0)
+            return steps + [("raw", raw + frame(b"", rng.randrange(256))), ("read", 2.0), ("close", "fin")]
         if k == 2:  # leaves mid-upload
             return steps + [("raw", frame(b"1,a\n" * 100, 2)), ("close", rng.choice(["fin", "rst"]))]
         if k == 3:  # a 16 MiB header, then nothing
@@ -1148,7 +1170,8 @@ class Generator:
         if k == 4:  # a large upload, then leaves without the end
             return steps + [("raw", frame(b"7,zz\n" * 200000, 2)), ("read", 0.2), ("close", "rst")]
         if k == 5:  # commands instead of data
-            return steps + [("raw", frame(bytes([COM_PING]), 0) + frame(bytes([COM_QUERY]) + b"SELECT 1", 0) + frame(b"", 2))] + self.after(2.0)
+            return steps + [("raw", frame(bytes([COM_PING]), 0) + frame(bytes([COM_QUERY]) + b"SELECT 1", 0) + frame(b"", 2)),
+                            ("read", 2.0), ("close", "fin")]
         return steps + [("raw", frame(b"", 2)), ("raw", frame(b"", 3))] + self.after(2.0)
 
     def g_pipeline(self) -> list:
@@ -1345,7 +1368,8 @@ class Target:
             # A crash then leaves its stack in the log (release builds print no message for a failed precondition).
             env["SWIFT_BACKTRACE"] = f"enable=yes,interactive=no,color=no,swift-backtrace={backtracer}"
         with open(self.log_path, "wb") as log_file:
-            self.proc = subprocess.Popen([str(self.opts.junction_bin), "-f", "-c", str(cfg), "-D", str(data), "--initial"],
+            self.proc = subprocess.Popen([str(self.opts.junction_bin), "-f", "-c", str(cfg), "-D", str(data), "--initial",
+                                          "--log-level", self.opts.junction_log_level],
                                          stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          start_new_session=True, env=env)
         self.pid = self.proc.pid
@@ -1720,11 +1744,17 @@ class Fuzzer:
             if stuck and troubled:
                 log(f"{port} port: {len(stuck)} stuck session(s) in batch {batch}, taken as part of its finding")
                 stuck = []
+            if stuck:
+                # The stuck session may be the victim of another case (a backend connection it left unusable and
+                # the pool handed on): the whole batch is kept too.
+                batch_file = self.save_finding(st, "stuck-batch", port, batch, cases, outcomes,
+                                               f"the batch of {len(stuck)} stuck session(s)")
+                st.findings.pop()
             for case, out in stuck:
                 st.stuck += 1
                 self.save_finding(st, "stuck", port, batch, [case], [out],
                                   f"no answer to COM_PING within {self.opts.stuck_timeout}s, connection still open "
-                                  f"({out.error})")
+                                  f"({out.error}); if it does not happen alone, replay its batch: {batch_file}")
             if stuck and not self.opts.keep_going:
                 break
             batch += 1
@@ -1976,6 +2006,7 @@ def parse_args(argv):
     p.add_argument("--admin-port", type=int, default=None, help="admin port of that Junction (default 6032)")
     p.add_argument("--pid", type=int, default=None, help="its process id (default: the process listening on --port)")
     p.add_argument("--log", default=None, help="its log file, quoted in findings")
+    p.add_argument("--junction-log-level", default="info", help="--log-level of the Junction started here (default info)")
     p.add_argument("--lab-port", type=int, default=LAB_PORT, help="the lab primary's port (default 13306)")
     p.add_argument("--batch-size", type=int, default=48, help="fuzz cases per batch (default 48)")
     p.add_argument("--workers", type=int, default=4, help="cases run at once (default 4)")
