@@ -128,3 +128,15 @@ struct AdminCommandParserTests {
             """)
     }
 }
+
+extension AdminCommandParserTests {
+    /// Found by the wire fuzzer: Unicode upper-casing made more words than the statement had (U+0345 after a line
+    /// break becomes a separate "Ι"), and the SHOW parsers indexed past the end.
+    @Test func wordsOfTheMatchingFormLineUpWithTheOriginal() {
+        for text in ["SHOW TABLES FROM\n\u{345}", "SHOW FIELDS FROM\n\u{345}", "SHOW VARIABLES\n\u{345}", "show tables from ßtraße"] {
+            _ = AdminCommandParser.parse(AdminStatementText(text))
+            let statement = AdminStatementText(text)
+            #expect(statement.normalized.split(separator: " ").count == statement.spaced.split(separator: " ").count)
+        }
+    }
+}

@@ -115,3 +115,17 @@ import Testing
         #expect(decoded.message.utf8.count <= ErrPacket.maxMessageBytes && decoded.message.hasPrefix("user 'é"))
     }
 }
+
+/// Found by the wire fuzzer: a column name of 16 MiB (`SELECT '<16 MiB>'` on the admin port) trapped the writer.
+@Suite struct LargeLocalPacketTests {
+    @Test func aColumnNameOf16MiBIsSplitIntoFrames() throws {
+        var buffer = ByteBuffer()
+        let name = String(repeating: "c", count: 0x100_0000)
+        let next = ResultSetWriter(capabilities: [.protocol41, .deprecateEOF])
+            .write(columns: [ColumnDefinition41(name: name, orgName: "")], rows: [["1"]], sequenceID: 1, into: &buffer)
+        var frames = 0
+        while buffer.readFrame() != nil { frames += 1 }
+        // count, the name's packet in two frames, the row, the final OK
+        #expect(frames == 5 && next == 6)
+    }
+}

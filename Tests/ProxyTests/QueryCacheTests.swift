@@ -78,3 +78,16 @@ struct QueryCacheTests {
         #expect(cache.counters.memoryBytes == 0)
     }
 }
+
+extension QueryCacheTests {
+    /// Found by the wire fuzzer: `/* cache_ttl=18446744073710 */ SELECT 1` overflowed the TTL arithmetic and trapped.
+    @Test func anyTTLAClientWritesIsSafe() {
+        let cache = QueryCache(shardCount: 1)
+        for ttl in [Int.max, 18_446_744_073_710, -5] {
+            cache.store(key, packets: packets(10), ttlMs: ttl, now: UInt64.max - 10)
+            _ = cache.lookup(key, ttlMs: ttl, now: UInt64.max - 5)
+        }
+        #expect(QueryCache.deadline(UInt64.max - 1, plusMs: 1) == .max)
+        #expect(QueryCache.deadline(5, plusMs: 2) == 5 + 2 * ms)
+    }
+}

@@ -69,14 +69,22 @@ extension ByteBuffer {
         }
     }
 
-    /// Writes a packet whose payload `body` produces; the header is written last (payload < 16 MiB).
+    /// Writes a packet whose payload `body` produces; the header is written last. Returns the next sequence id.
+    /// A payload of 16 MiB or more (a column name or value a client chose) is split into frames as the protocol
+    /// says, and then takes more than one sequence id.
     @inlinable
-    public mutating func writeMySQLPacket(sequenceID: UInt8, _ body: (inout ByteBuffer) -> Void) {
+    @discardableResult
+    public mutating func writeMySQLPacket(sequenceID: UInt8, _ body: (inout ByteBuffer) -> Void) -> UInt8 {
         let start = writerIndex
         writeInteger(UInt32(0))
         body(&self)
         let length = writerIndex - start - MySQLFrame.headerLength
-        precondition(length < MySQLFrame.maxPayloadLength, "large payloads go through writeMySQLPacket(sequenceID:payload:)")
+        guard length < MySQLFrame.maxPayloadLength else {
+            let payload = getSlice(at: start + MySQLFrame.headerLength, length: length)!
+            moveWriterIndex(to: start)
+            return writeMySQLPacket(sequenceID: sequenceID, payload: payload)
+        }
         setInteger(UInt32(length) | UInt32(sequenceID) << 24, at: start, endianness: .little)
+        return sequenceID &+ 1
     }
 }

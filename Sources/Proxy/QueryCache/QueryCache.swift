@@ -65,7 +65,7 @@ public final class QueryCache: Sendable {
         shard(for: key).withLockedValue { shard in
             shard.counters.gets += 1
             guard var entry = shard.entries[key] else { return nil }
-            guard now < entry.expiresNanos, now < entry.createdNanos &+ UInt64(ttlMs) * 1_000_000 else {
+            guard now < entry.expiresNanos, now < Self.deadline(entry.createdNanos, plusMs: ttlMs) else {
                 if now >= entry.expiresNanos { remove(key, from: &shard, purged: true) }
                 return nil
             }
@@ -83,6 +83,15 @@ public final class QueryCache: Sendable {
         }
     }
 
+    /// `start` plus `ms` milliseconds, saturating: a TTL from a client's comment (`/* cache_ttl=… */`) may be any
+    /// number, and an overflow would trap.
+    static func deadline(_ start: UInt64, plusMs ms: Int) -> UInt64 {
+        let (nanos, overflowed) = UInt64(clamping: max(ms, 0)).multipliedReportingOverflow(by: 1_000_000)
+        guard !overflowed else { return .max }
+        let (sum, wrapped) = start.addingReportingOverflow(nanos)
+        return wrapped ? .max : sum
+    }
+
     func store(_ key: Key, packets: ByteBuffer, ttlMs: Int, now: UInt64) {
         let limit = limitBytes.withLockedValue { $0 } / shards.count
         let size = packets.readableBytes
@@ -90,7 +99,7 @@ public final class QueryCache: Sendable {
         shard(for: key).withLockedValue { shard in
             if shard.entries[key] != nil { remove(key, from: &shard, purged: false) }
             if shard.bytes + size > limit { evict(&shard, toFit: size, limit: limit, now: now) }
-            shard.entries[key] = Entry(packets: packets, createdNanos: now, expiresNanos: now &+ UInt64(ttlMs) * 1_000_000,
+            shard.entries[key] = Entry(packets: packets, createdNanos: now, expiresNanos: Self.deadline(now, plusMs: ttlMs),
                                        lastAccessNanos: now)
             shard.bytes += size
             shard.counters.sets += 1

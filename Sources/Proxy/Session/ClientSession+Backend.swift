@@ -313,6 +313,12 @@ extension ClientSession: BackendResponseSink {
         responseAction = machine.responseEnded(status: status, warnings: warnings, isError: isError, insertID: summary.lastInsertID,
                                                hostgroup: connection.server.hostgroup,
                                                serverServes: loopContext.serves(connection), policy: policy)
+        if localInfileUploaded {
+            localInfileUploaded = false
+            // An upload the server refused (packets out of order, a broken file) may leave it mid-read: the
+            // connection serves no one else.
+            if isError { discardAfterFailedUpload(connection) }
+        }
         let command = running
         running = nil
         recordQueryFinished(on: connection, rowsAffected: summary.affectedRows, rowsSent: summary.rowsSent, error: summary.error)
@@ -322,7 +328,15 @@ extension ClientSession: BackendResponseSink {
         commandFinished()
     }
 
+    private func discardAfterFailedUpload(_ connection: BackendConnection) {
+        if backend === connection { backend = nil }
+        connection.close()
+        _ = machine.keptConnectionLost()
+        responseAction = SessionStateMachine.ResponseAction(keepCommandConnection: false, releaseHeldAside: true)
+    }
+
     func backendLocalInfileRequested(_ connection: BackendConnection) {
+        localInfileUploaded = true
         flush()
         phase = .uploadingLocalInfile(connection)
         processInbound()
@@ -392,14 +406,14 @@ extension ClientSession: BackendResponseSink {
             end += 4 + length
             if length == 0 { finished = true; break }
         }
-        if end > start {
-            conn.sendRaw(inbound.getSlice(at: start, length: end - start)!, flush: true)
-            inbound.moveReaderIndex(to: end)
-        }
-        if finished {
-            conn.localInfileDataSent()
-            phase = .running
-        }
+        guard end > start else { return }
+        let data = inbound.getSlice(at: start, length: end - start)!
+        // Consumed before sending: a send that fails at once closes the connection, and the session may go on
+        // with the client's next packets (replacing `inbound`) before `sendRaw` returns.
+        inbound.moveReaderIndex(to: end)
+        if finished { phase = .running }
+        conn.sendRaw(data, flush: true)
+        if finished, case .running = phase, running != nil { conn.localInfileDataSent() }
     }
 }
 

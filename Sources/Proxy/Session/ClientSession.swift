@@ -69,6 +69,8 @@ final class ClientSession: ChannelInboundHandler {
     /// The settings the running command needs on its connection: the session's, with autocommit on for a read
     /// outside a transaction under autocommit=0 (`SessionStateMachine.Decision.autocommitForRead`).
     var commandSettings = SessionSettings()
+    /// The running command uploaded a LOCAL INFILE (its connection is dropped if the server refused it).
+    var localInfileUploaded = false
     /// The running command is such a read (its response shows the client autocommit off all the same).
     var autocommitForRead = false
     /// The response that just ended decided what happens to its connection (`commandFinished` carries it out).

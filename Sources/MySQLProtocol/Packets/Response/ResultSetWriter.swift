@@ -19,8 +19,7 @@ public struct ResultSetWriter {
         buffer.writeMySQLPacket(sequenceID: seq) { $0.writeLengthEncodedInteger(UInt64(columns.count)) }
         seq &+= 1
         for column in columns {
-            buffer.writeMySQLPacket(sequenceID: seq) { column.encode(into: &$0) }
-            seq &+= 1
+            seq = buffer.writeMySQLPacket(sequenceID: seq) { column.encode(into: &$0) }
         }
         if !capabilities.contains(.deprecateEOF) {
             buffer.writeMySQLPacket(sequenceID: seq) { EOFPacket(statusFlags: statusFlags).encode(into: &$0) }
