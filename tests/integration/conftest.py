@@ -216,7 +216,10 @@ def test_db(lab):
     c = direct_primary_conn()
     with c.cursor() as cur:
         cur.execute(f"CREATE DATABASE IF NOT EXISTS {TEST_DB}")
+    c.close()
     yield TEST_DB
+    # A new connection: fault tests restart the lab's primary, which ends any connection held across the run.
+    c = direct_primary_conn()
     with c.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS {TEST_DB}")
     c.close()
