@@ -11,7 +11,7 @@ public enum AdminCommandParser {
 
     public static func parse(_ text: AdminStatementText) -> AdminCommand {
         let upper = text.normalized
-        let words = upper.split(separator: " ").map(String.init)
+        let words = Self.words(upper)
         guard let first = words.first else { return .sql(text.sql) }
         switch first {
         case "LOAD", "SAVE":
@@ -114,7 +114,7 @@ public enum AdminCommandParser {
     private static func parseShow(_ words: [String], text: AdminStatementText) -> AdminShowCommand? {
         let upper = text.normalized
         let rest = Array(words.dropFirst())
-        let original = text.spaced.split(separator: " ").map(String.init)
+        let original = Self.words(text.spaced)
         switch upper {
         case "SHOW DATABASES", "SHOW SCHEMAS": return .databases
         case "SHOW TABLES": return .tables(schema: nil, like: nil)
@@ -235,6 +235,12 @@ public enum AdminCommandParser {
             out.append(character)
         }
         return out.replacingOccurrences(of: String([first, first]), with: String(first))
+    }
+
+    /// The statement's words, split on single spaces as bytes. No command has more than a dozen words: past
+    /// `limit`, the rest stays one word, so a statement of millions of words costs one copy, not millions.
+    static func words(_ text: String, limit: Int = 16) -> [String] {
+        text.utf8.split(separator: UInt8(ascii: " "), maxSplits: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private static func lastWord(_ text: String) -> String {

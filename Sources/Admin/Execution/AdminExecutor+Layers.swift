@@ -86,10 +86,9 @@ extension AdminExecutor {
 
     /// Re-renders every `runtime_*` table whose name the statement mentions (admin-schema.md §1).
     func refreshRuntimeTables(mentionedIn sql: String, in db: Database) throws {
-        guard sql.range(of: "runtime_", options: .caseInsensitive) != nil else { return }
-        let lowered = sql.lowercased()
+        guard sql.containsASCIICaseInsensitive("runtime_") else { return }
         for definition in AdminTableCatalog.tables(in: .main) {
-            guard let source = definition.configTableName, lowered.contains(definition.name) else { continue }
+            guard let source = definition.configTableName, sql.containsASCIICaseInsensitive(definition.name) else { continue }
             switch source {
             case "global_variables":
                 try db.execute(sql: "DELETE FROM main.runtime_global_variables")

@@ -6,6 +6,8 @@ import JunctionConfig
 /// cannot (admin-commands.md §6.3): `select @@version_comment limit 1`, `SELECT DATABASE()`, …
 enum ClientProbes {
     static let versionComment = "(Junction Admin Module)"
+    /// Longer than any probe a client library sends (a list of some twenty variables).
+    static let maximumProbeLength = 4096
 
     static func answer(_ text: AdminStatementText, session: AdminSessionInfo, executor: AdminExecutor) -> AdminResult? {
         let upper = text.normalized
@@ -43,7 +45,7 @@ enum ClientProbes {
 
     /// `SHOW VARIABLES WHERE Variable_name IN (...)` from connectors, and mysqldump's probes.
     private static func showProbe(_ upper: String) -> AdminResult? {
-        if upper.hasPrefix("SHOW VARIABLES WHERE VARIABLE_NAME IN ("), upper.contains("'SYSTEM_TIME_ZONE'") {
+        if upper.hasPrefix("SHOW VARIABLES WHERE VARIABLE_NAME IN ("), upper.containsASCIICaseInsensitive("'SYSTEM_TIME_ZONE'") {
             return .rows(columns: ["Variable_name", "Value"], rows: [
                 ["auto_increment_increment", "1"], ["max_allowed_packet", "4194304"], ["sql_mode", ""],
                 ["system_time_zone", "UTC"], ["time_zone", "SYSTEM"],
@@ -62,6 +64,8 @@ enum ClientProbes {
     /// `SELECT @@a [AS x], @@b … [LIMIT n]`: every item a system variable. Known ones have the values
     /// MySQL clients expect; others come from `global_variables`, then `stats_mysql_global`, else NULL.
     private static func systemVariables(_ text: AdminStatementText, executor: AdminExecutor) -> AdminResult? {
+        // Probes are short and start with a variable: anything else goes to SQLite without a second look.
+        guard text.normalized.utf8.count <= maximumProbeLength, text.normalized.hasPrefix("SELECT @@") else { return nil }
         var body = text.spaced.dropFirst("SELECT ".count)
         if let limit = body.range(of: " LIMIT ", options: [.caseInsensitive, .backwards]),
            body[limit.upperBound...].allSatisfy(\.isNumber) {

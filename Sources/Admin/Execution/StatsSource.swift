@@ -31,13 +31,13 @@ extension AdminExecutor {
         guard statsSource != nil else { return .none }
         let upper = AdminStatementText(sql).normalized
         var reset: StatsReset = []
-        if sql.contains("stats_mysql_query_digest_reset") || upper == "SAVE MYSQL DIGEST TO DISK"
-            || (upper.hasPrefix("TRUNCATE") && upper.contains("STATS_MYSQL_QUERY_DIGEST")) {
+        if sql.containsASCIICaseInsensitive("stats_mysql_query_digest_reset") || upper == "SAVE MYSQL DIGEST TO DISK"
+            || (upper.hasPrefix("TRUNCATE") && upper.containsASCIICaseInsensitive("STATS_MYSQL_QUERY_DIGEST")) {
             reset.insert(.digests)
         }
-        if sql.contains("stats_mysql_connection_pool_reset") { reset.insert(.connectionPool) }
-        if sql.contains("stats_mysql_errors_reset") { reset.insert(.errors) }
-        if !reset.isEmpty || sql.contains("stats_") || upper == "SHOW MYSQL STATUS" || upper.hasSuffix("PROCESSLIST") {
+        if sql.containsASCIICaseInsensitive("stats_mysql_connection_pool_reset") { reset.insert(.connectionPool) }
+        if sql.containsASCIICaseInsensitive("stats_mysql_errors_reset") { reset.insert(.errors) }
+        if !reset.isEmpty || sql.containsASCIICaseInsensitive("stats_") || upper == "SHOW MYSQL STATUS" || upper.hasSuffix("PROCESSLIST") {
             return .read(reset: reset)
         }
         return .none
