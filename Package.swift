@@ -70,6 +70,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
         ]),
+        // Fuzz targets for every parser of outside input; @testable, so built with testing enabled (scripts/fuzz.sh).
+        .target(name: "JunctionFuzzTargets", dependencies: [
+            "MySQLProtocol", "MySQLClient", "SQLText", "Proxy", "Admin", "JunctionConfig", "QueryRouting",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // libFuzzer's entry point over those targets, or a replay runner without libFuzzer (scripts/fuzz.sh).
+        .executableTarget(name: "junction-fuzz", dependencies: ["JunctionFuzzTargets"],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         // The floor under Junction's cost in the benchmarks: bytes between two sockets on SwiftNIO, no MySQL.
         .executableTarget(name: "nio-forwarder", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
@@ -79,6 +87,7 @@ let package = Package(
             "MySQLProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "SQLTextTests", dependencies: ["SQLText"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["JunctionFuzzTargets"]),
         .testTarget(name: "JunctionConfigTests", dependencies: ["JunctionConfig"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "JunctionConfig"]),
         .testTarget(name: "MonitorTests", dependencies: ["Monitor", "JunctionConfig"]),

@@ -10,6 +10,8 @@ scripts/install-deps.sh
 echo "== scripts/build-release.sh"
 scripts/build-release.sh
 PRODUCT=nio-forwarder scripts/build-release.sh   # the benchmarks' floor, run tiny by test_bench.py
+echo "== scripts/fuzz.sh --build"
+scripts/fuzz.sh --build                           # libFuzzer's binary, run 10 s per target by test_libfuzzer.py
 
 echo "== swift test"
 swift test

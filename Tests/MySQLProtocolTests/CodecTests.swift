@@ -39,6 +39,24 @@ import Testing
         #expect(throws: ProtocolError.self) { try HandshakeResponse41.decode(from: ByteBuffer(bytes: [0x00, 0x02, 0x00])) }
     }
 
+    @Test func changeUserRequestIsReadAsEachCapabilitySetWritesIt() throws {
+        var full = ByteBuffer(bytes: [0x11])
+        full.writeString("bob\0")
+        full.writeInteger(UInt8(3)); full.writeBytes([1, 2, 3])
+        full.writeString("shop\0")
+        full.writeInteger(UInt16(45), endianness: .little)
+        full.writeString("mysql_native_password\0")
+        let request = try ChangeUserRequest.decode(from: full, capabilities: [.protocol41, .secureConnection, .pluginAuth])
+        #expect(request == ChangeUserRequest(username: "bob", scramble: [1, 2, 3], schema: "shop", collation: 45,
+                                             authPlugin: "mysql_native_password"))
+        // Without secure-connection the scramble is NUL-terminated; an empty schema is none; no plugin capability.
+        var old = ByteBuffer(bytes: [0x11])
+        old.writeString("amy\0abc\0\0")
+        let legacy = try ChangeUserRequest.decode(from: old, capabilities: [.protocol41])
+        #expect(legacy == ChangeUserRequest(username: "amy", scramble: Array("abc".utf8), schema: nil, collation: nil, authPlugin: nil))
+        #expect(throws: (any Error).self) { try ChangeUserRequest.decode(from: ByteBuffer(bytes: [0x11, 0x61]), capabilities: []) }
+    }
+
     @Test func okPacketRoundTrips() throws {
         let ok = OKPacket(affectedRows: 300, lastInsertID: 70000, statusFlags: [.autocommit, .inTransaction], warnings: 2, info: "Rows matched")
         var b = ByteBuffer()

@@ -78,6 +78,17 @@ import Testing
         #expect(throws: MySQLPacketAssembler.Error.self) { try assembler.nextPacket(from: &wire) }
     }
 
+    @Test func aSingleFrameOverTheLimitIsRefusedFromItsHeaderAlone() {
+        // Only the header of a 16 MiB frame has arrived: refused now, not after 16 MiB are buffered.
+        var wire = ByteBuffer(bytes: [0xFF, 0xFF, 0xFF, 0x01, 0x41])
+        var assembler = MySQLPacketAssembler(maxPacketLength: 1 << 20)
+        #expect(throws: MySQLPacketAssembler.Error.packetTooLarge(0xFF_FFFF)) { try assembler.nextPacket(from: &wire) }
+        var fits = ByteBuffer()
+        fits.writeMySQLPacket(sequenceID: 0, payload: payload(1 << 20))
+        var roomy = MySQLPacketAssembler(maxPacketLength: 1 << 20)
+        #expect((try? roomy.nextPacket(from: &fits))??.payload.readableBytes == 1 << 20)
+    }
+
     @Test(arguments: [UInt64(0), 250, 251, 0xFFFF, 0x1_0000, 0xFF_FFFF, 0x100_0000, UInt64.max])
     func lengthEncodedIntegersRoundTrip(value: UInt64) {
         var b = ByteBuffer()

@@ -92,7 +92,8 @@ def test_login_with_unknown_default_database(proxy):
 @pytest.mark.skipif(DIRECT, reason="mysql-connect_timeout_client is Junction's")
 def test_a_client_that_never_logs_in_is_disconnected_after_connect_timeout_client(proxy):
     """A client that opens a connection and sends nothing (a port scanner, a stuck driver) is closed after
-    mysql-connect_timeout_client; a client that logged in meanwhile keeps its connection."""
+    mysql-connect_timeout_client, on the client port and on the admin port; a client that logged in meanwhile
+    keeps its connection."""
     with Admin(ADMIN_PORT) as a:
         before = a.variable("mysql-connect_timeout_client")
         a.run("SET mysql-connect_timeout_client = 1000")
@@ -107,6 +108,10 @@ def test_a_client_that_never_logs_in_is_disconnected_after_connect_timeout_clien
             waited = time.monotonic() - started
             assert 0.5 < waited < 5, f"closed after {waited:.2f}s with mysql-connect_timeout_client=1000"
             silent.close()
+            silent_admin = socket.create_connection((proxy.host, ADMIN_PORT), timeout=10)
+            assert silent_admin.recv(4096), "the admin sends its handshake first"
+            assert silent_admin.recv(4096) == b"", "the admin disconnects a client that never logs in"
+            silent_admin.close()
             with logged_in.cursor() as cur:
                 cur.execute("SELECT 1")
                 assert cur.fetchone() == (1,), "a logged-in client outlives the login deadline"
@@ -114,3 +119,21 @@ def test_a_client_that_never_logs_in_is_disconnected_after_connect_timeout_clien
         finally:
             a.run(f"SET mysql-connect_timeout_client = {before}")
             a.run("LOAD MYSQL VARIABLES TO RUNTIME")
+
+
+@pytest.mark.skipif(DIRECT, reason="about Junction's ports")
+@pytest.mark.parametrize("port", ["client", "admin"])
+def test_a_login_packet_announcing_megabytes_is_refused_before_its_bytes(proxy, port):
+    """Before a login completes no packet may exceed 1 MiB: a header announcing 16 MiB is answered at once with
+    ERR 1153 and the connection closed, without Junction waiting for (or buffering) the bytes."""
+    target = proxy.port if port == "client" else ADMIN_PORT
+    with socket.create_connection((proxy.host, target), timeout=10) as s:
+        assert s.recv(4096), "a greeting first"
+        s.sendall(b"\xff\xff\xff\x01" + b"x" * 1000)
+        reply = b""
+        while chunk := s.recv(4096):
+            reply += chunk
+        assert reply[4] == 0xFF and int.from_bytes(reply[5:7], "little") == 1153, reply[:80]
+    # Logins go on.
+    c = pymysql.connect(host=proxy.host, port=proxy.port, user=USER, password=PASSWORD)
+    c.close()

@@ -22,7 +22,16 @@ final class AdminConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
     private var phase = Phase.greeting
     private var inbound: ByteBuffer?
-    private var assembler = MySQLPacketAssembler(maxPacketLength: 64 << 20)
+    /// Login-sized packets until the client is in, then statements up to 64 MiB.
+    private var assembler = MySQLPacketAssembler(maxPacketLength: MySQLPacketAssembler.loginPacketLimit)
+    private static let statementPacketLimit = 64 << 20
+    /// A client that has not logged in within `mysql-connect_timeout_client` is disconnected, as on the client
+    /// port: half-open logins do not pile up.
+    private var loginTimeout: TimeAmount {
+        let milliseconds = executor.runtime.variables["mysql-connect_timeout_client"].flatMap { Int64($0) } ?? 10_000
+        return .milliseconds(max(milliseconds, 500))
+    }
+    private var loginDeadline: Scheduled<Void>?
     private let nonce = AuthNonce.make()
     private var capabilities = CapabilityFlags.junctionServerDefault
     private var clientAddress = ""
@@ -43,6 +52,23 @@ final class AdminConnectionHandler: ChannelInboundHandler {
         var out = context.channel.allocator.buffer(capacity: 128)
         out.writeMySQLPacket(sequenceID: 0) { handshake.encode(into: &$0) }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        let channel = context.channel
+        loginDeadline = context.eventLoop.scheduleTask(in: loginTimeout) { [self] in
+            loginDeadline = nil
+            switch phase {
+            case .greeting, .awaitingAuthSwitch:
+                phase = .closed
+                channel.close(promise: nil)
+            case .ready, .closed:
+                break
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        loginDeadline?.cancel()
+        loginDeadline = nil
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -115,6 +141,9 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             out.writeMySQLPacket(sequenceID: sequence) { OKPacket().encode(into: &$0, capabilities: capabilities) }
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
             phase = .ready(AdminSessionInfo(username: response.username, role: role, clientAddress: clientAddress))
+            loginDeadline?.cancel()
+            loginDeadline = nil
+            assembler.maxPacketLength = Self.statementPacketLimit
             logger.info("admin login", metadata: ["user": "\(response.username)", "client": "\(clientAddress)"])
         case .denied:
             logger.info("admin access denied", metadata: ["user": "\(response.username)", "client": "\(clientAddress)"])

@@ -10,6 +10,10 @@ public struct MySQLPacketAssembler {
     /// Largest logical packet accepted; a larger one is an error (max_allowed_packet).
     public var maxPacketLength: Int
 
+    /// Bound for packets before a login completes: a handshake response with every connection attribute is far
+    /// smaller, and nobody unauthenticated gets to make a server buffer megabytes.
+    public static let loginPacketLimit = 1 << 20
+
     public init(maxPacketLength: Int = 1 << 30) {
         self.maxPacketLength = maxPacketLength
     }
@@ -25,10 +29,16 @@ public struct MySQLPacketAssembler {
         public var lastSequenceID: UInt8
     }
 
-    /// Takes frames out of `buffer` until a whole packet is there; nil when more bytes are needed.
+    /// Takes frames out of `buffer` until a whole packet is there; nil when more bytes are needed. A packet whose
+    /// headers announce more than `maxPacketLength` is refused as soon as the header arrives, before its bytes.
     public mutating func nextPacket(from buffer: inout ByteBuffer) throws -> Packet? {
         // The header stays in front of each payload: a command forwarded unchanged needs no new frame.
-        while let (payload, sequenceID) = buffer.readFrameKeepingHeader() {
+        while true {
+            if let (length, _) = buffer.peekFrameHeader() {
+                let announced = (pending?.readableBytes ?? 0) + length
+                if announced > maxPacketLength { pending = nil; throw Error.packetTooLarge(announced) }
+            }
+            guard let (payload, sequenceID) = buffer.readFrameKeepingHeader() else { break }
             let continues = payload.readableBytes == MySQLFrame.maxPayloadLength
             if var joined = pending {
                 var part = payload

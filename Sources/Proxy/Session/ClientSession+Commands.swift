@@ -198,24 +198,15 @@ extension ClientSession {
 
     /// COM_CHANGE_USER: log in again as another user, then start from a clean session.
     private func changeUserReceived(_ payload: ByteBuffer) {
-        var buffer = payload
-        buffer.moveReaderIndex(forwardBy: 1)
-        guard let username = buffer.readNullTerminatedString() else {
+        guard let request = try? ChangeUserRequest.decode(from: payload, capabilities: clientCapabilities) else {
             sendError(MySQLErrorCode.malformedPacket.packet("Malformed COM_CHANGE_USER"), sequenceID: 1)
             return
         }
-        var scramble: [UInt8] = []
-        if clientCapabilities.contains(.secureConnection) {
-            let length = buffer.readInteger(as: UInt8.self) ?? 0
-            scramble = buffer.readBytes(length: Int(length)) ?? []
-        } else {
-            scramble = Array((buffer.readNullTerminatedString() ?? "").utf8)
-        }
-        var schema = buffer.readNullTerminatedString()
-        if schema?.isEmpty == true { schema = nil }
-        if let charset = buffer.readInteger(endianness: .little, as: UInt16.self) { collation = UInt8(truncatingIfNeeded: charset) }
-        var plugin = NativePassword.pluginName
-        if clientCapabilities.contains(.pluginAuth), let name = buffer.readNullTerminatedString(), !name.isEmpty { plugin = name }
+        let username = request.username
+        let scramble = request.scramble
+        let schema = request.schema
+        if let requested = request.collation { collation = requested }
+        let plugin = request.authPlugin ?? NativePassword.pluginName
         let snapshot = loopContext.snapshot
         guard let candidate = snapshot.users[username], candidate.frontend,
               Self.verify(scramble: scramble, plugin: plugin, password: candidate.password, nonce: nonce) else {

@@ -85,6 +85,7 @@ extension ClientSession {
         }
         phase = .ready
         cancelLoginDeadline()
+        assembler.maxPacketLength = loopContext.snapshot.settings.maxAllowedPacket
         sendOK(sequenceID: sequence)
     }
 

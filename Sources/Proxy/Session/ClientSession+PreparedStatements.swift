@@ -94,6 +94,11 @@ extension ClientSession {
             killReceived(kill)
             return
         }
+        if statement.longDataRefused {
+            statements[id]?.longDataRefused = false
+            sendError(ProxyError.longDataTooLarge(limit: assembler.maxPacketLength).errPacket, sequenceID: 1)
+            return
+        }
         let flags = payload.getInteger(at: payload.readerIndex + 5, as: UInt8.self) ?? 0
         let nullBitmapLength = (statement.parameterCount + 7) / 8
         let boundFlagOffset = payload.readerIndex + 10 + nullBitmapLength
@@ -115,7 +120,7 @@ extension ClientSession {
         runOnBackend(payload, command: .execute, retriable: true, build: { session, conn in
             session.buildExecute(snapshot, payload, on: conn)
         }, after: { session, _, _, isError in
-            if !snapshot.longData.isEmpty { session.statements[id]?.longData = [] }
+            if !snapshot.longData.isEmpty { session.statements[id]?.clearLongData() }
         })
     }
 
@@ -169,7 +174,15 @@ extension ClientSession {
               statements[id] != nil,
               let data = payload.getSlice(at: payload.readerIndex + 7, length: payload.readableBytes - 7) else { return }
         // No reply: errors surface at the next execute, as on a server.
-        statements[id]?.longData.append((parameter, ByteBuffer(buffer: data)))
+        let held = statements.values.reduce(0) { $0 + $1.longDataBytes }
+        let adds = data.readableBytes + ClientStatement.longDataChunkOverhead
+        guard held + adds <= assembler.maxPacketLength, statements[id]?.longDataRefused == false else {
+            statements[id]?.clearLongData()
+            statements[id]?.longDataRefused = true
+            return
+        }
+        // A copy: a slice would keep the whole read buffer it came from alive.
+        statements[id]?.appendLongData(parameter: parameter, data: ByteBuffer(buffer: data))
     }
 
     func closeStatementReceived(_ payload: ByteBuffer) {
@@ -183,7 +196,8 @@ extension ClientSession {
             unknownStatement(payload, command: "mysqld_stmt_reset")
             return
         }
-        statements[id]?.longData = []
+        statements[id]?.clearLongData()
+        statements[id]?.longDataRefused = false
         sendOK(sequenceID: 1)
     }
 

@@ -76,6 +76,8 @@ final class ClientSession: ChannelInboundHandler {
     /// The response that just ended decided what happens to its connection (`commandFinished` carries it out).
     var responseAction: SessionStateMachine.ResponseAction?
     var inbound = ByteBuffer()
+    /// The client's socket is not read: it sent more than `pipelinedBytesLimit` ahead of a running command.
+    var readingPaused = false
     var assembler = MySQLPacketAssembler()
     var statements: [UInt32: ClientStatement] = [:]
     var nextStatementID: UInt32 = 1
@@ -113,7 +115,8 @@ final class ClientSession: ChannelInboundHandler {
         let settings = loopContext.snapshot.settings
         serverCapabilities = CapabilityFlags.junctionServerDefault
         if !settings.enableClientDeprecateEOF { serverCapabilities.remove(.deprecateEOF) }
-        assembler.maxPacketLength = settings.maxAllowedPacket
+        // Until the client is in, no packet needs more than a login does (max_allowed_packet applies after).
+        assembler.maxPacketLength = min(settings.maxAllowedPacket, MySQLPacketAssembler.loginPacketLimit)
         var version = settings.serverVersion
         if version == ProxySettings.defaultServerVersion, let learned = loopContext.store.learnedServerVersion.withLockedValue({ $0 }) {
             version = learned
@@ -182,8 +185,13 @@ final class ClientSession: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// Handles the complete packets waiting in `inbound`, one command at a time.
+    /// Handles the complete packets waiting in `inbound`, one command at a time, then reads more or pauses.
     func processInbound() {
+        handleWaitingPackets()
+        pauseOrResumeReading()
+    }
+
+    private func handleWaitingPackets() {
         while true {
             switch phase {
             case .running, .closed:

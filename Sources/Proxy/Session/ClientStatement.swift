@@ -13,7 +13,11 @@ struct ClientStatement {
     /// may omit them; Junction adds them back, because the next connection may not have seen them.
     var parameterTypes: ByteBuffer?
     /// COM_STMT_SEND_LONG_DATA chunks waiting for the next execute.
-    var longData: [(parameter: UInt16, data: ByteBuffer)] = []
+    private(set) var longData: [(parameter: UInt16, data: ByteBuffer)] = []
+    /// What `longData` holds, counting each chunk's bookkeeping too (a flood of empty chunks is not free).
+    private(set) var longDataBytes = 0
+    /// Long data arrived past the session's limit and was dropped: the next execute is refused.
+    var longDataRefused = false
     /// The statement has an open cursor (COM_STMT_FETCH follows).
     var hasCursor = false
     /// Its digest, computed once at prepare, for rules and statistics of each execute.
@@ -24,6 +28,18 @@ struct ClientStatement {
     var facts = SessionStateMachine.Statement.neutral
     /// A prepared `KILL [QUERY] <id>`: Junction runs it itself, no backend has it.
     var kill: KillStatement?
+
+    static let longDataChunkOverhead = 32
+
+    mutating func appendLongData(parameter: UInt16, data: ByteBuffer) {
+        longData.append((parameter, data))
+        longDataBytes += data.readableBytes + Self.longDataChunkOverhead
+    }
+
+    mutating func clearLongData() {
+        longData = []
+        longDataBytes = 0
+    }
 }
 
 /// A statement prepared on one backend connection: its id there and the server's prepare response.

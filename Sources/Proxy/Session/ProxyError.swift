@@ -6,6 +6,9 @@ enum ProxyError: Error, CustomStringConvertible {
     case backendRefused(ErrPacket)
     case backendLost
     case unknownStatement(UInt32, command: String)
+    /// COM_STMT_SEND_LONG_DATA past `mysql-max_allowed_packet` (the session's chunks together): dropped, and
+    /// the statement's next execute fails instead of running with part of its data.
+    case longDataTooLarge(limit: Int)
 
     var errPacket: ErrPacket {
         switch self {
@@ -17,6 +20,9 @@ enum ProxyError: Error, CustomStringConvertible {
             return MySQLErrorCode.backendLost.packet("Lost connection to backend server during query")
         case .unknownStatement(let id, let command):
             return MySQLErrorCode.unknownStatement.packet("Unknown prepared statement handler (\(id)) given to \(command)")
+        case .longDataTooLarge(let limit):
+            return MySQLErrorCode.packetTooLarge.packet(
+                "Parameter of prepared statement which is set through mysql_send_long_data() is longer than 'max_allowed_packet' (\(limit) bytes)")
         }
     }
 

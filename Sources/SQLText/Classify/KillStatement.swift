@@ -11,7 +11,7 @@ public struct KillStatement: Equatable, Sendable {
     }
 
     public static func parse(_ s: TokenizedStatement) -> KillStatement? {
-        guard s.isKeyword(0, "KILL") else { return nil }
+        guard s.isKeyword(0, "KILL"), !s.isCut else { return nil }
         var index = 1
         if s.isKeyword(index, "HARD") || s.isKeyword(index, "SOFT") { index += 1 }
         var queryOnly = false

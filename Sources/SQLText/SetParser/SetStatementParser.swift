@@ -38,7 +38,8 @@ public enum SetStatementParser {
     public static func parse(_ text: String) -> Result { parse(TokenizedStatement(text)) }
 
     public static func parse(_ s: TokenizedStatement) -> Result {
-        guard s.keyword(0) == "SET" else { return .pinsSession }
+        // Cut statements (thousands of tokens) are not parsed: the server runs them and the session stays put.
+        guard s.keyword(0) == "SET", !s.isCut else { return .pinsSession }
         var i = 1
         // Drop a trailing `;`.
         var count = s.tokens.count

@@ -1,16 +1,45 @@
 /// A statement with its tokens, and helpers to read them as text.
+///
+/// Only the first `keptTokenLimit` tokens are kept (and the last few): what needs every token is gathered while
+/// tokenizing (`TraitScanner`), so a statement of millions of tokens — 60 MiB of `(` — costs time in proportion
+/// to its length but no memory beyond its bytes.
 public struct TokenizedStatement: Sendable {
     public let bytes: [UInt8]
+    /// The statement's tokens: all of them, or the first `keptTokenLimit` (see `isCut`).
     public let tokens: [SQLToken]
+    /// The last tokens (up to `lastTokenCount`), in order.
+    public let lastTokens: [SQLToken]
+    /// How many tokens the statement has.
+    public let tokenCount: Int
+    /// What needs every token, gathered while tokenizing.
+    let scanner: TraitScanner
+
+    public static let keptTokenLimit = 4096
+    public static let lastTokenCount = 8
+
+    /// The statement has more tokens than `tokens` holds: parsers that need all of them give up.
+    public var isCut: Bool { tokenCount > tokens.count }
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var tokens: [SQLToken] = []
         // About one token per 4 bytes of SQL: one allocation instead of a doubling series.
         tokens.reserveCapacity(min(bytes.count / 4 + 4, 1024))
+        var last = [SQLToken](repeating: SQLToken(kind: .punctuation, start: 0, end: 0), count: Self.lastTokenCount)
+        var scanner = TraitScanner()
+        var count = 0
         var tokenizer = SQLTokenizer(bytes)
-        while let token = tokenizer.next() { tokens.append(token) }
+        while let token = tokenizer.next() {
+            if count < Self.keptTokenLimit { tokens.append(token) }
+            last[count % Self.lastTokenCount] = token
+            scanner.scan(token, in: bytes)
+            count += 1
+        }
         self.tokens = tokens
+        self.tokenCount = count
+        let kept = min(count, Self.lastTokenCount)
+        self.lastTokens = (count - kept..<count).map { last[$0 % Self.lastTokenCount] }
+        self.scanner = scanner
     }
 
     public init(_ text: String) { self.init(Array(text.utf8)) }
@@ -29,8 +58,13 @@ public struct TokenizedStatement: Sendable {
     /// Whether token `index` is the word `keyword` (upper-case ASCII), ignoring case. Reads the bytes:
     /// no string is made, unlike comparing `keyword(index)`.
     public func isKeyword(_ index: Int, _ keyword: StaticString) -> Bool {
-        guard index < tokens.count, tokens[index].kind == .word else { return false }
-        let token = tokens[index]
+        guard index >= 0, index < tokens.count else { return false }
+        return isKeyword(tokens[index], keyword)
+    }
+
+    /// Whether `token` is the word `keyword` (upper-case ASCII), ignoring case.
+    public func isKeyword(_ token: SQLToken, _ keyword: StaticString) -> Bool {
+        guard token.kind == .word else { return false }
         let count = keyword.utf8CodeUnitCount
         guard token.end - token.start == count else { return false }
         let expected = keyword.utf8Start
