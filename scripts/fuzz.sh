@@ -18,7 +18,7 @@ build() {
     # -sanitize=fuzzer: coverage instrumentation and libFuzzer's main; -enable-testing: the targets reach
     # internal decoders with @testable import.
     swift build -c release --product junction-fuzz --scratch-path "$SCRATCH" \
-        -Xswiftc -sanitize=fuzzer -Xswiftc -DJUNCTION_LIBFUZZER -Xswiftc -enable-testing >&2
+        -Xswiftc -sanitize=fuzzer -Xswiftc -DJUNCTION_LIBFUZZER -Xswiftc -enable-testing -Xlinker --allow-multiple-definition >&2
 }
 
 targets() {

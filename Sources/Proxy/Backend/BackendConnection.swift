@@ -47,6 +47,8 @@ final class BackendConnection: ChannelInboundHandler {
 
     private var authenticator: ClientLogin?
     private var loginPromise: EventLoopPromise<BackendConnection>?
+    /// Completes when the login does.
+    let loginFuture: EventLoopFuture<BackendConnection>
     private var inbound = ByteBuffer()
     private var operation: Operation?
     /// Follows the response of the running operation. Kept apart from `operation` so that each packet
@@ -77,7 +79,9 @@ final class BackendConnection: ChannelInboundHandler {
         self.settings = settings
         self.authenticator = authenticator
         self.createdAt = .now()
-        self.loginPromise = loop.makePromise()
+        let loginPromise = loop.makePromise(of: BackendConnection.self)
+        self.loginPromise = loginPromise
+        self.loginFuture = loginPromise.futureResult
         self.logger = logger
     }
 
@@ -108,7 +112,7 @@ final class BackendConnection: ChannelInboundHandler {
             connection.failLogin(.timeout(server.endpoint))
             connection.channel?.close(promise: nil)
         }
-        let login = connection.loginPromise!.futureResult
+        let login = connection.loginFuture
         login.whenComplete { _ in deadline.cancel() }
         return login
     }
@@ -143,7 +147,7 @@ final class BackendConnection: ChannelInboundHandler {
     /// Sends a command of Junction's own and returns its reply.
     func execute(_ payload: ByteBuffer, command: ResponseTracker.Command) -> EventLoopFuture<InternalReply> {
         guard let channel, channel.isActive, !isBroken else {
-            return (channel?.eventLoop ?? loginPromise!.futureResult.eventLoop).makeFailedFuture(BackendError.connectionLost(server.endpoint))
+            return (channel?.eventLoop ?? loginFuture.eventLoop).makeFailedFuture(BackendError.connectionLost(server.endpoint))
         }
         precondition(operation == nil, "one command at a time")
         setReading(true)

@@ -95,6 +95,8 @@ final class LoopContext {
         return promise.futureResult
     }
 
+    /// Carries out `ConnectionAcquisition`'s decisions for one request: gathers the facts, then hands out,
+    /// checks, waits or connects.
     /// - Parameter patient: whether the request may wait for a connection in use to come back rather than
     ///   open one (`ConnectPatience`); false once it has waited that long.
     func attempt(_ request: Request, number: Int, started: NIODeadline, promise: EventLoopPromise<BackendConnection>,
@@ -103,57 +105,68 @@ final class LoopContext {
         let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
         var servers = snapshot.hostgroups[request.hostgroup] ?? []
         if let endpoint = request.endpoint { servers = servers.filter { $0.endpoint == endpoint } }
-        guard let server = chooseServer(servers, request) else {
-            if elapsedMs < settings.connectTimeoutServerMaxMs, !servers.isEmpty {
-                // Every server is at max_connections or not ONLINE: wait for a connection to come back, close,
-                // or the servers to change — not a timer per waiter, which thousands of clients turn into a storm.
-                wait(ConnectionWaiter(request: request, number: number, started: started, promise: promise))
-                return
+        let server = chooseServer(servers, request)
+        var facts = ConnectionAcquisition.Facts(
+            serverChosen: server != nil, hostgroupHasServers: !servers.isEmpty, elapsedMs: elapsedMs,
+            connectTimeoutServerMs: settings.connectTimeoutServerMs, connectTimeoutServerMaxMs: settings.connectTimeoutServerMaxMs,
+            connectsInFlight: 0, maxConnectsInFlight: Self.maxConnectsInFlight)
+        var idleConnection: BackendConnection?
+        if let server {
+            idleConnection = takeIdle(key(server, request))
+            if let conn = idleConnection {
+                facts.idle = needsCheckBeforeReuse(conn) ? .stale : .ready
+            } else {
+                let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
+                if patient, request.endpoint == nil {
+                    facts.patienceNs = patience.waitNs(inUse: inUse(serverKey), queued: waiters.count)
+                }
+                facts.connectsInFlight = connectsInFlight[serverKey] ?? 0
             }
+        }
+        let waiter = { ConnectionWaiter(request: request, number: number, started: started, promise: promise) }
+        switch ConnectionAcquisition.next(facts) {
+        case .waitForRoom, .waitForConnects:
+            // Every server is full or not ONLINE, or enough logins are under way: wait for a connection to come
+            // back, a login to end, or the servers to change — not a timer per waiter, which thousands of clients
+            // turn into a storm.
+            wait(waiter())
+        case .fail(let elapsedMs):
             statistics.getConnFailure += 1
             promise.fail(ProxyError.noBackend(hostgroup: request.hostgroup, elapsedMs: elapsedMs))
-            return
+        case .handOut:
+            handOut(idleConnection!, promise)
+        case .checkThenHandOut:
+            checkThenHandOut(idleConnection!, request, number: number, started: started, promise: promise)
+        case .waitPatiently(let ns):
+            waitPatiently(waiter(), forNs: ns)
+        case .connect(let timeoutMs):
+            connect(server!, request, timeoutMs: timeoutMs, number: number, started: started, promise: promise)
         }
-        let key = key(server, request)
+    }
+
+    /// A connection idle a while: a firewall or the server may have dropped it without a word. A ping tells; a
+    /// dead one is closed and the request tried again, before the client's query is sent.
+    private func checkThenHandOut(_ conn: BackendConnection, _ request: Request, number: Int, started: NIODeadline,
+                                  promise: EventLoopPromise<BackendConnection>) {
+        conn.isAlive(timeoutMs: snapshot.settings.pingTimeoutServerMs).whenComplete { alive in
+            if case .success(true) = alive {
+                self.handOut(conn, promise)
+            } else {
+                self.logger.info("pooled connection found dead before reuse", metadata: ["backend": "\(conn.key.endpoint)"])
+                conn.close()
+                self.attempt(request, number: number, started: started, promise: promise)
+            }
+        }
+    }
+
+    private func connect(_ server: BackendServer, _ request: Request, timeoutMs: Int, number: Int, started: NIODeadline,
+                         promise: EventLoopPromise<BackendConnection>) {
         let serverKey = ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint)
-        if let conn = takeIdle(key) {
-            guard needsCheckBeforeReuse(conn) else {
-                handOut(conn, promise)
-                return
-            }
-            // Idle a while: a firewall or the server may have dropped it without a word. A ping tells;
-            // a dead one is closed and the next one (or a new one) taken, before the client's query is sent.
-            conn.isAlive(timeoutMs: settings.pingTimeoutServerMs).whenComplete { alive in
-                if case .success(true) = alive {
-                    self.handOut(conn, promise)
-                } else {
-                    self.logger.info("pooled connection found dead before reuse", metadata: ["backend": "\(server.endpoint)"])
-                    conn.close()
-                    self.attempt(request, number: number, started: started, promise: promise)
-                }
-            }
-            return
-        }
-        let inUse = inUse(serverKey)
-        if patient, request.endpoint == nil, let patienceNs = patience.waitNs(inUse: inUse, queued: waiters.count) {
-            waitPatiently(ConnectionWaiter(request: request, number: number, started: started, promise: promise),
-                          forNs: patienceNs)
-            return
-        }
-        let connecting = connectsInFlight[serverKey] ?? 0
-        if connecting >= Self.maxConnectsInFlight {
-            // A burst: enough logins already under way, and connections in use will come back sooner than a
-            // new one logs in. Wait for one of them (or for a login to finish) instead of opening hundreds.
-            wait(ConnectionWaiter(request: request, number: number, started: started, promise: promise))
-            return
-        }
         openPerServer[server.endpoint, default: 0] += 1
-        connectsInFlight[serverKey] = connecting + 1
-        let remaining = max(1, settings.connectTimeoutServerMaxMs - elapsedMs)
+        connectsInFlight[serverKey, default: 0] += 1
         let connectStarted = NIODeadline.now().uptimeNanoseconds
-        BackendConnection.connect(key: key, server: server, user: request.user, schema: request.schema,
-                                  clientCapabilities: request.clientCapabilities, on: loop,
-                                  timeoutMs: min(settings.connectTimeoutServerMs, remaining), logger: logger)
+        BackendConnection.connect(key: key(server, request), server: server, user: request.user, schema: request.schema,
+                                  clientCapabilities: request.clientCapabilities, on: loop, timeoutMs: timeoutMs, logger: logger)
             .whenComplete { result in
                 self.connectsInFlight[serverKey, default: 1] -= 1
                 defer { self.roomMade(in: server.hostgroup) }
@@ -173,30 +186,45 @@ final class LoopContext {
                     promise.succeed(conn)
                 case .failure(let error):
                     self.openPerServer[server.endpoint, default: 1] -= 1
-                    self.statistics.servers[ServerKey(hostgroup: server.hostgroup, endpoint: server.endpoint), default: ServerCounters()]
-                        .connectionsFailed += 1
-                    if case BackendError.authenticationFailed(let err) = error {
-                        promise.fail(ProxyError.backendRefused(err))
-                        return
-                    }
-                    if case BackendError.unsupportedAuth = error {
-                        promise.fail(error)
-                        return
-                    }
-                    self.logger.info("backend connect failed", metadata: ["backend": "\(server.endpoint)", "error": "\(error)"])
-                    self.markUnreachable(server.endpoint)
-                    self.store.reportConnectFailure(server.endpoint)
-                    let elapsed = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
-                    if number < settings.connectRetriesOnFailure, elapsed < settings.connectTimeoutServerMaxMs {
-                        self.loop.scheduleTask(in: .milliseconds(Int64(settings.connectRetriesDelayMs))) {
-                            self.attempt(request, number: number + 1, started: started, promise: promise)
-                        }
-                    } else {
-                        self.statistics.getConnFailure += 1
-                        promise.fail(ProxyError.noBackend(hostgroup: request.hostgroup, elapsedMs: elapsed))
-                    }
+                    self.statistics.servers[serverKey, default: ServerCounters()].connectionsFailed += 1
+                    self.connectFailed(server, error, request, number: number, started: started, promise: promise)
                 }
             }
+    }
+
+    private func connectFailed(_ server: BackendServer, _ error: Error, _ request: Request, number: Int, started: NIODeadline,
+                               promise: EventLoopPromise<BackendConnection>) {
+        let settings = snapshot.settings
+        let failure: ConnectionAcquisition.ConnectFailure
+        switch error {
+        case BackendError.authenticationFailed: failure = .refusedByServer
+        case BackendError.unsupportedAuth: failure = .unsupportedAuthentication
+        default: failure = .unreachable
+        }
+        if failure == .unreachable {
+            logger.info("backend connect failed", metadata: ["backend": "\(server.endpoint)", "error": "\(error)"])
+            markUnreachable(server.endpoint)
+            store.reportConnectFailure(server.endpoint)
+        }
+        let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
+        switch ConnectionAcquisition.afterConnectFailure(failure, attempt: number, elapsedMs: elapsedMs,
+                                                         retriesOnFailure: settings.connectRetriesOnFailure,
+                                                         connectTimeoutServerMaxMs: settings.connectTimeoutServerMaxMs,
+                                                         retryDelayMs: settings.connectRetriesDelayMs) {
+        case .failWithServerError:
+            if case BackendError.authenticationFailed(let err) = error {
+                promise.fail(ProxyError.backendRefused(err))
+            } else {
+                promise.fail(error)
+            }
+        case .retry(let delayMs):
+            loop.scheduleTask(in: .milliseconds(Int64(delayMs))) {
+                self.attempt(request, number: number + 1, started: started, promise: promise)
+            }
+        case .fail(let elapsedMs):
+            statistics.getConnFailure += 1
+            promise.fail(ProxyError.noBackend(hostgroup: request.hostgroup, elapsedMs: elapsedMs))
+        }
     }
 
     /// A server of the hostgroup by weight, among those with room for a connection (or an idle one);
