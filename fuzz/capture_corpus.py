@@ -16,6 +16,7 @@ layout its harness decodes (see FuzzInput: choice bytes first, then pieces of on
 the rest):
 
     packet-framing      0x01 (16 MiB limit), then per chunk 0x01 L <L bytes> of a client's (or server's) byte stream
+    large-packet-framing  the same, after a chunk 0x00 <sequence id> <fill byte>: a whole 16 MiB frame first
     handshake-response  a client's login packet (payload), and an SSL request made from one
     command-payloads    capability choice, parameter-count choice, types choice (0 or 1 + piece), a command payload
     server-packets      0x00, one server packet payload
@@ -852,6 +853,12 @@ def seeds_packet_framing(corpus: Corpus, sessions: list[Session]) -> None:
     for s in sessions[:2]:
         corpus.add("packet-framing", f"c2s-{s.label}-small-chunks",
                    framing_seed(truncate_at_packet(s.streams["c2s"], 1500), [1, 3, 2, 7, 4, 5, 11]))
+    # large-packet-framing: the same streams after one whole 16 MiB frame (chunk choice 0, its sequence id, its
+    # fill byte), which the stream's first packet continues.
+    for s in sessions[:6]:
+        if s.streams["c2s"]:
+            seed = framing_seed(truncate_at_packet(s.streams["c2s"], 4000), [255])
+            corpus.add("large-packet-framing", f"c2s-{s.label}-after-16mib-frame", seed[:1] + bytes([0x00, 0x00, 0x41]) + seed[1:])
 
 
 def seeds_handshake_response(corpus: Corpus, sessions: list[Session]) -> None:

@@ -12,6 +12,8 @@ public enum FuzzTargets {
     public static let all: [Target] = [
         Target(name: "packet-framing", summary: "MySQLPacketAssembler and MySQLFrame: client bytes cut at any point, lying length headers",
                run: WireTargets.packetFraming),
+        Target(name: "large-packet-framing", summary: "the same with a 16 MiB frame continued by the next: packets of 16 MiB and more",
+               run: WireTargets.largePacketFraming),
         Target(name: "handshake-response", summary: "HandshakeResponse41 and the SSL request check: a client's login packet",
                run: WireTargets.handshakeResponse),
         Target(name: "command-payloads", summary: "client command payloads as the session reads them: COM_CHANGE_USER, COM_STMT_EXECUTE rewritten for a backend",

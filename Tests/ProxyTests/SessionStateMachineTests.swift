@@ -15,7 +15,8 @@ import Testing
     /// Runs `sql` routed by the rules to `hostgroup`; the server answers with `status` (nil = ERR).
     @discardableResult
     func run(_ machine: inout Machine, _ sql: String, to hostgroup: Int, status: ServerStatusFlags? = [.autocommit],
-             insertID: UInt64 = 0, warnings: UInt16 = 0) -> (Machine.Decision, Machine.ResponseAction) {
+             insertID: UInt64 = 0, warnings: UInt16 = 0, policy: Machine.Policy? = nil) -> (Machine.Decision, Machine.ResponseAction) {
+        let policy = policy ?? self.policy
         let decision = machine.statementReceived(facts(sql), hostgroup: hostgroup, policy: policy)
         let ranOn: Int
         switch (decision.route, machine.kept) {
@@ -45,6 +46,36 @@ import Testing
         #expect(after.route == .pool(hostgroup: reader), "reads after COMMIT go by the rules")
         let (insertID, _) = run(&machine, "SELECT LAST_INSERT_ID()", to: reader, status: [])
         #expect(insertID.route == .kept, "the insert id is read where the insert ran")
+    }
+
+    @Test func withoutTransactionPersistenceATransactionsPlainReadsGoByTheRules() {
+        var loose = Machine.Policy()
+        loose.transactionPersistent = false
+        var machine = Machine()
+        run(&machine, "BEGIN", to: writer, status: [.autocommit, .inTransaction], policy: loose)
+        run(&machine, "INSERT INTO t VALUES (1)", to: writer, status: [.autocommit, .inTransaction], policy: loose)
+        let (read, readDone) = run(&machine, "SELECT COUNT(*) FROM t", to: reader, status: [.autocommit], policy: loose)
+        #expect(read == Machine.Decision(route: .pool(hostgroup: reader), autocommitForRead: true))
+        #expect(!readDone.keepCommandConnection && !readDone.releaseHeldAside)
+        #expect(machine.kept == .bound(hostgroup: writer) && machine.transactionOpen, "the transaction waits on the writer")
+        let (locking, _) = run(&machine, "SELECT * FROM t FOR UPDATE", to: writer, status: [.autocommit, .inTransaction], policy: loose)
+        #expect(locking.route == .kept)
+        let (write, _) = run(&machine, "UPDATE t SET a = 2", to: writer, status: [.autocommit, .inTransaction], policy: loose)
+        #expect(write.route == .kept)
+        // A read the rules send to the writer's own hostgroup runs in the transaction.
+        let (own, _) = run(&machine, "SELECT a FROM t", to: writer, status: [.autocommit, .inTransaction], policy: loose)
+        #expect(own.route == .kept)
+        run(&machine, "COMMIT", to: writer, policy: loose)
+        #expect(!machine.transactionOpen && machine.kept != .bound(hostgroup: writer))
+        // With the default (persistent), the same read stays in the transaction.
+        var strict = Machine()
+        run(&strict, "BEGIN", to: writer, status: [.autocommit, .inTransaction])
+        #expect(run(&strict, "SELECT COUNT(*) FROM t", to: reader, status: [.autocommit, .inTransaction]).0.route == .kept)
+        // Pins besides the transaction keep every statement on the connection.
+        var pinned = Machine()
+        run(&pinned, "BEGIN", to: writer, status: [.autocommit, .inTransaction], policy: loose)
+        run(&pinned, "SET @x = 1", to: writer, status: [.autocommit, .inTransaction], policy: loose)
+        #expect(run(&pinned, "SELECT 1", to: reader, status: [.autocommit, .inTransaction], policy: loose).0.route == .kept)
     }
 
     @Test func readsAfterCommitGoToTheReplicasWhileTheWriterIsHeld() {

@@ -47,12 +47,12 @@ import uuid
 import pymysql
 import pytest
 
-from admin_helpers import Admin, JunctionProcess, cli, lab_sql
+from admin_helpers import Admin, JunctionProcess, cli, lab_sql, proxy_login
 from conftest import DIRECT, LAB_SH, wait_until
 from driver_adapters import (DRIVER_ERRORS, DRIVERS, PYMYSQL_AUTOCOMMIT, Hung, close_quietly, describe, error_code,
                              is_connection_error, timed, within)
 from split_lab import (PRIMARY, PRIMARY_ID, READER, REPLICA1, REPLICA2, REPLICA_IDS, SCHEMA, WRITER, LabTables,
-                       count_rows, direct, direct_value, sqlquote, wait_replicated)
+                       count_rows, direct, direct_value, one, q, sqlquote, wait_replicated)
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's read/write split"), pytest.mark.proxy_only]
 
@@ -623,3 +623,37 @@ def test_tutorial_reads_go_to_the_replicas_only(junction):
                        what=lambda: f"runtime_mysql_servers back to {configured}: {_placement(a)}")
         finally:
             a.close()
+
+
+# ---------------------------------------------------------------- transaction_persistent = 0
+
+
+def test_without_transaction_persistence_a_transactions_reads_go_by_the_rules(junction, tables):
+    """A user with transaction_persistent=0 (mysql_users): inside BEGIN … COMMIT the split rules still send plain reads
+    to the replicas (which do not see the open transaction's rows), while the transaction's writes and its locking
+    reads stay on its connection to the primary, and it commits whole. With the default (1), reads stay in it."""
+    t = tables()
+    with Admin(ADMIN_PORT) as a:
+        a.run("UPDATE mysql_users SET transaction_persistent=0 WHERE username='app'")
+        assert a.run("LOAD MYSQL USERS TO RUNTIME") == 0
+    try:
+        c = proxy_login(PROXY_PORT, "app", "app", database=SCHEMA)
+        q(c, "BEGIN")
+        q(c, f"INSERT INTO {t} (id) VALUES (1)")
+        ids = [one(c, "SELECT @@server_id") for _ in range(10)]
+        assert set(ids) <= REPLICA_IDS, f"reads in the transaction went to {spread(ids)}"
+        assert one(c, f"SELECT COUNT(*) FROM {t}") == 0, "a replica does not see the open transaction's row"
+        assert one(c, f"SELECT COUNT(*) FROM {t} FOR UPDATE") == 1, "a locking read runs in the transaction"
+        q(c, f"INSERT INTO {t} (id) VALUES (2)")
+        q(c, "COMMIT")
+        assert count_rows(PRIMARY, t) == 2
+        c.close()
+    finally:
+        with Admin(ADMIN_PORT) as a:
+            a.run("UPDATE mysql_users SET transaction_persistent=1 WHERE username='app'")
+            assert a.run("LOAD MYSQL USERS TO RUNTIME") == 0
+    c = proxy_login(PROXY_PORT, "app", "app", database=SCHEMA)
+    q(c, "BEGIN")
+    assert one(c, "SELECT @@server_id") == PRIMARY_ID, "with transaction_persistent=1 reads stay in the transaction"
+    q(c, "ROLLBACK")
+    c.close()

@@ -22,11 +22,6 @@ struct RunningCommand {
     var build: Build?
     /// Runs instead of forwarding (COM_STMT_PREPARE); ends with `customCommandFinished` or `commandFailed`.
     var custom: ((ClientSession, BackendConnection) -> Void)?
-
-    /// Whether another attempt is allowed: a rule's `retries`, else `mysql-query_retries_on_failure`.
-    func hasRetriesLeft(default retries: Int) -> Bool {
-        attempts < max(options.retries ?? retries, 0)
-    }
 }
 
 /// The payload a `RunningCommand.Build` made for a connection: at once (the common case: no future), or once
@@ -142,8 +137,7 @@ extension ClientSession: BackendResponseSink {
 
     /// Ends the running command with an error: a dead connection is retried when that is safe.
     func commandFailed(_ error: any Error, sequenceID: UInt8) {
-        if var command = running, isRetriable(error), command.retriable, !command.sent, !holdsBackendState,
-           command.hasRetriesLeft(default: loopContext.snapshot.settings.queryRetriesOnFailure) {
+        if var command = running, CommandRetryPolicy.decide(failure(of: command, error)) == .retry {
             command.attempts += 1
             running = command
             logger.info("retrying a command on another backend connection", metadata: ["error": "\(error)"])
@@ -155,11 +149,17 @@ extension ClientSession: BackendResponseSink {
         commandFinished()
     }
 
-    private func isRetriable(_ error: any Error) -> Bool {
+    /// The failure of `command` as `CommandRetryPolicy` weighs it.
+    private func failure(of command: RunningCommand, _ error: any Error) -> CommandRetryPolicy.Failure {
+        let cause: CommandRetryPolicy.Cause
         switch error {
-        case BackendError.connectionLost, BackendError.timeout, BackendError.connectFailed: return true
-        default: return false
+        case BackendError.connectionLost, BackendError.timeout, BackendError.connectFailed: cause = .connectionFailed
+        default: cause = .refused
         }
+        return CommandRetryPolicy.Failure(cause: cause, sent: command.sent, repeatableRead: command.options.repeatableRead,
+                                          retriable: command.retriable, sessionHeldState: holdsBackendState && heldAside == nil,
+                                          attempts: command.attempts,
+                                          retries: command.options.retries ?? loopContext.snapshot.settings.queryRetriesOnFailure)
     }
 
     /// What the session asks the pool for: a connection of its hostgroup, for its user and client.
@@ -194,77 +194,43 @@ extension ClientSession: BackendResponseSink {
         }
     }
 
-    /// Sends what `ReplayPlan` says, one command at a time, then calls `completion`.
+    /// Brings the connection's settings to the session's (`SettingsReplay` decides each step), then calls `completion`.
     private func replaySettings(on conn: BackendConnection, _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
         let settings = commandSettings
         if conn.settings == settings { completion(.success(conn)); return }
-        let plan = ReplayPlan(from: conn.settings, to: settings, defaultSchema: loopContext.snapshot.settings.defaultSchema)
-        if plan.isEmpty { completion(.success(conn)); return }
-        var payload = ByteBufferAllocator().buffer(capacity: 64)
-        let applied: (BackendConnection) -> Void
-        if plan.resetFirst {
-            payload.writeInteger(CommandCode.resetConnection.rawValue)
-            // The server forgets the statements prepared on the connection too.
-            applied = { $0.settings.settings = [:]; $0.preparedStatements = [:] }
-        } else if let multi = plan.setMultiStatements {
-            payload.writeInteger(CommandCode.setOption.rawValue)
-            payload.writeInteger(UInt16(multi ? 0 : 1), endianness: .little)
-            applied = { $0.settings.multiStatements = multi }
-        } else if let schema = plan.initDB {
-            payload.writeInteger(CommandCode.initDB.rawValue)
-            payload.writeString(schema)
-            applied = { $0.settings.schema = schema }
-        } else {
-            let wanted = settings.settings
-            payload.writeInteger(CommandCode.query.rawValue)
-            payload.writeString(plan.statements.joined(separator: ";"))
-            if plan.statements.count > 1 && !conn.settings.multiStatements {
-                // Send one at a time: the connection does not accept several statements in one packet.
-                payload.clear()
-                payload.writeInteger(CommandCode.query.rawValue)
-                payload.writeString(plan.statements[0])
-                let rest = Array(plan.statements.dropFirst())
-                conn.execute(payload, command: .query).whenComplete { [self] result in
-                    handleReplayResult(result, on: conn, applied: { _ in }, next: { self.replayStatements(rest, on: conn, wanted: wanted, completion) }, completion)
+        var replay = SettingsReplay(connection: conn.settings, target: settings,
+                                    defaultSchema: loopContext.snapshot.settings.defaultSchema)
+        carryOut(replay.start(), replay, on: conn, completion)
+    }
+
+    private func carryOut(_ action: SettingsReplay.Action, _ replay: SettingsReplay, on conn: BackendConnection,
+                          _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
+        switch action {
+        case .done:
+            completion(.success(conn))
+        case .fail:
+            detach(conn, close: true)
+            completion(.failure(ProxyError.backendLost))
+        case .send(let step):
+            conn.execute(step.payload, command: step.responseCommand).whenComplete { [self] result in
+                var replay = replay
+                switch result {
+                case .success(.error(let err)):
+                    _ = replay.stepFailed()
+                    detach(conn, close: true)
+                    completion(.failure(ProxyError.backendRefused(err)))
+                case .success:
+                    // The server forgets the statements prepared on a connection it resets.
+                    if step == .resetConnection { conn.preparedStatements = [:] }
+                    let next = replay.stepSucceeded()
+                    conn.settings = replay.connection
+                    carryOut(next, replay, on: conn, completion)
+                case .failure(let error):
+                    _ = replay.stepFailed()
+                    detach(conn, close: true)
+                    completion(.failure(error))
                 }
-                return
             }
-            applied = { $0.settings.settings = wanted }
-        }
-        conn.execute(payload, command: .singlePacketOrQuery(for: payload)).whenComplete { [self] result in
-            handleReplayResult(result, on: conn, applied: applied, next: { self.replaySettings(on: conn, completion) }, completion)
-        }
-    }
-
-    private func replayStatements(_ statements: [String], on conn: BackendConnection, wanted: [String: SQLSetting],
-                                  _ completion: @escaping (Result<BackendConnection, any Error>) -> Void) {
-        guard let first = statements.first else {
-            conn.settings.settings = wanted
-            replaySettings(on: conn, completion)
-            return
-        }
-        var payload = ByteBufferAllocator().buffer(capacity: 64)
-        payload.writeInteger(CommandCode.query.rawValue)
-        payload.writeString(first)
-        conn.execute(payload, command: .query).whenComplete { [self] result in
-            handleReplayResult(result, on: conn, applied: { _ in },
-                               next: { self.replayStatements(Array(statements.dropFirst()), on: conn, wanted: wanted, completion) }, completion)
-        }
-    }
-
-    private func handleReplayResult(_ result: Result<InternalReply, any Error>, on conn: BackendConnection,
-                                    applied: (BackendConnection) -> Void, next: () -> Void,
-                                    _ completion: (Result<BackendConnection, any Error>) -> Void) {
-        switch result {
-        case .success(.error(let err)):
-            detach(conn, close: true)
-            completion(.failure(ProxyError.backendRefused(err)))
-        case .success:
-            applied(conn)
-            next()
-        case .failure(let error):
-            detach(conn, close: true)
-            completion(.failure(error))
         }
     }
 
@@ -344,6 +310,9 @@ extension ClientSession: BackendResponseSink {
 
     func backendFailed(_ connection: BackendConnection, error: any Error, forwardedAnything: Bool) {
         if heldAside === connection {
+            // A transaction waiting aside: the session goes back to that connection after this command, finds it
+            // dead, and the client hears that its transaction is gone.
+            if holdsBackendState { return }
             // The held connection died while a command ran elsewhere: only what it held for later reads is gone.
             heldAside = nil
             _ = machine.keptConnectionLost()
@@ -355,22 +324,24 @@ extension ClientSession: BackendResponseSink {
             _ = machine.keptConnectionLost()
             return
         }
-        if !forwardedAnything, command.sent, command.options.repeatableRead, !holdsBackendState,
-           command.hasRetriesLeft(default: loopContext.snapshot.settings.queryRetriesOnFailure) {
+        var failure = failure(of: command, error)
+        failure.connectionDiedUnderCommand = true
+        failure.forwardedAnything = forwardedAnything
+        switch CommandRetryPolicy.decide(failure) {
+        case .retryIfServerIsGone:
             retryReadIfServerIsGone(command, failedOn: connection, error: error)
-            return
-        }
-        if forwardedAnything || holdsBackendState || running?.sent == true {
-            // The client saw part of the response, or state on that connection is lost: report it.
+        case .reportLostConnection:
+            // The client saw part of the response, or state on that connection is lost: report it. (A command run
+            // aside lost only its own pooled connection: the kept one waits unharmed.)
             running = nil
-            _ = machine.keptConnectionLost()
+            if heldAside == nil { _ = machine.keptConnectionLost() }
             let sequence = forwardedAnything ? connection.lastForwardedSequenceID &+ 1 : 1
             sendError(ProxyError.backendLost.errPacket, sequenceID: sequence)
             commandFinished()
-            return
+        case .retry, .reportError:
+            if case .uploadingLocalInfile = phase { phase = .running }
+            commandFailed(error, sequenceID: 1)
         }
-        if case .uploadingLocalInfile = phase { phase = .running }
-        commandFailed(error, sequenceID: 1)
     }
 
     /// A read whose connection died before any byte of the answer: when its server is gone (a new TCP
@@ -414,14 +385,5 @@ extension ClientSession: BackendResponseSink {
         if finished { phase = .running }
         conn.sendRaw(data, flush: true)
         if finished, case .running = phase, running != nil { conn.localInfileDataSent() }
-    }
-}
-
-typealias SQLSetting = SetStatementParser.Setting
-
-extension ResponseTracker.Command {
-    /// Replies to COM_QUERY replays may be result sets in theory; everything else is one packet.
-    static func singlePacketOrQuery(for payload: ByteBuffer) -> ResponseTracker.Command {
-        payload.getInteger(at: payload.readerIndex, as: UInt8.self) == CommandCode.query.rawValue ? .query : .singlePacket
     }
 }

@@ -171,7 +171,8 @@ final class ClientSession: ChannelInboundHandler {
         }
         if let held = heldAside {
             heldAside = nil
-            loopContext.release(held)
+            // A transaction waiting aside (transaction_persistent = 0) ends with the client: closed, not pooled.
+            if holdsBackendState { held.close() } else { loopContext.release(held) }
         }
     }
 
@@ -273,7 +274,8 @@ final class ClientSession: ChannelInboundHandler {
         return SessionStateMachine.Policy(multiplexing: settings.multiplexing,
                                           autocommitFalseIsTransaction: settings.autocommitFalseIsTransaction,
                                           enforceAutocommitOnReads: settings.enforceAutocommitOnReads,
-                                          autoIncrementDelayMultiplex: settings.autoIncrementDelayMultiplex)
+                                          autoIncrementDelayMultiplex: settings.autoIncrementDelayMultiplex,
+                                          transactionPersistent: user?.transactionPersistent ?? true)
     }
 
     /// The status flags Junction reports in packets it writes itself.

@@ -12,6 +12,11 @@ import MySQLProtocol
 ///   it (`LAST_INSERT_ID()`, `ROW_COUNT()`, `FOUND_ROWS()`, `SHOW WARNINGS`…) and statements for its hostgroup run
 ///   there; all others go where the rules send them, and the held connection waits aside until its reads expire.
 ///
+/// A user with `transaction_persistent = 0` lets the rules send a transaction's plain reads elsewhere (a replica):
+/// the read runs with autocommit on, on a pooled connection, while the transaction's connection waits aside and
+/// stays bound. Everything else in the transaction — writes, locking reads, statements with session effects — stays
+/// on the transaction's connection.
+///
 /// Under autocommit=0 a plain read outside a transaction runs with autocommit on (as ProxySQL does unless
 /// `mysql-enforce_autocommit_on_reads`), so it opens no transaction on a replica; the first write opens the
 /// transaction where the rules send it, and the session stays there until it ends.
@@ -20,10 +25,12 @@ import MySQLProtocol
 ///
 /// | event | state | next state | action |
 /// |---|---|---|---|
-/// | statement | bound | bound | run on the kept connection |
+/// | plain read for another hostgroup, only a transaction binds, `transaction_persistent = 0` | bound | bound | run on a pooled connection with autocommit on; the kept one waits aside |
+/// | other statement | bound | bound | run on the kept connection |
 /// | statement that reads the last result, or for the held hostgroup | held | held | run on the kept connection |
 /// | other statement | held, n reads left | held, n-1 (none at 0) | run on a pooled connection of the rules' hostgroup; at 0 release the held one |
 /// | statement | none | none | run on a pooled connection of the rules' hostgroup |
+/// | response to a read run aside | bound | bound | release the command's connection, go back to the kept one |
 /// | response: transaction open, pins, multiplexing off | any | bound | keep the command's connection (release another held one) |
 /// | response: insert id / row count / warnings to read | not bound | held | keep the command's connection (release another held one) |
 /// | response: nothing to read | not bound | unchanged | release the command's connection (unless it is the held one with reads left) |
@@ -77,6 +84,8 @@ struct SessionStateMachine {
         var autocommitFalseIsTransaction = false
         var enforceAutocommitOnReads = false
         var autoIncrementDelayMultiplex = 5
+        /// The user's `transaction_persistent`: a transaction keeps all its statements on its connection.
+        var transactionPersistent = true
     }
 
     enum Route: Equatable, Sendable {
@@ -122,7 +131,11 @@ struct SessionStateMachine {
     mutating func statementReceived(_ statement: Statement, hostgroup: Int, policy: Policy) -> Decision {
         var decision: Decision
         switch kept {
-        case .bound:
+        case .bound(let boundHostgroup):
+            if !policy.transactionPersistent, transactionOpen, pins.isEmpty, statement.isPlainRead, hostgroup != boundHostgroup {
+                running = (.pool(hostgroup: hostgroup), statement)
+                return Decision(route: .pool(hostgroup: hostgroup), autocommitForRead: true)
+            }
             decision = Decision(route: .kept)
         case .held(let heldHostgroup):
             if statement.readsPreviousStatement || heldHostgroup == hostgroup {
@@ -153,6 +166,10 @@ struct SessionStateMachine {
                                 hostgroup: Int, serverServes: @autoclosure () -> Bool, policy: Policy) -> ResponseAction {
         let (route, statement) = running ?? (.kept, .neutral)
         running = nil
+        if case .pool = route, case .bound = kept {
+            // A transaction's read ran aside: the transaction and its connection are as they were.
+            return ResponseAction(keepCommandConnection: false, releaseHeldAside: false)
+        }
         if let status { transactionOpen = status.contains(.inTransaction) }
         if !isError { pins.formUnion(statement.pins) }
         var heldAside = false
