@@ -56,12 +56,16 @@ PS_MODES = ["disable", "auto"]
 TARGETS = ["direct", "haproxy", "junction", "junction-split"]
 # Opt-in: Sources/nio-forwarder, bytes between two sockets on SwiftNIO (the floor under Junction's cost); the real
 # ProxySQL 2.7.1 with Junction's configuration (one hostgroup, and the read/write split), from --proxysql-bin.
-EXTRA_TARGETS = ["nio-floor", "proxysql", "proxysql-split"]
+EXTRA_TARGETS = ["nio-floor", "proxysql", "proxysql-split", "baseline", "baseline-split"]
 PROXYSQL_TARGETS = {"proxysql", "proxysql-split"}
+# Opt-in too: another Junction binary (--baseline-bin, say a build of an earlier commit) with the junction and
+# junction-split configurations, interleaved with the current one in the same run: before/after of a change.
+BASELINE_TARGETS = {"baseline", "baseline-split"}
 # The proxies bench/profile.py can start and profile (ProxySQL is not one of them).
 PROXIES = {"haproxy", "junction", "junction-split", "nio-floor"}
 LABELS = {"direct": "direct", "haproxy": "HAProxy", "junction": "Junction", "junction-split": "Junction split",
-          "nio-floor": "NIO floor", "proxysql": "ProxySQL", "proxysql-split": "ProxySQL split"}
+          "nio-floor": "NIO floor", "proxysql": "ProxySQL", "proxysql-split": "ProxySQL split",
+          "baseline": "baseline", "baseline-split": "baseline split"}
 # The team's reference binary of ProxySQL 2.7.1, beside the repository (a clone outside the team has none).
 PROXYSQL_BIN = REPO.parent / "shared" / "anchors" / "proxysql"
 
@@ -389,6 +393,13 @@ def start_junction(opts, lab: Lab, workdir: Path, split: bool, **config) -> Prox
         "--log-level", opts.junction_log_level])
 
 
+def start_baseline(opts, lab: Lab, workdir: Path, split: bool) -> Proxy:
+    """The --baseline-bin Junction, configured as the junction (or junction-split) target."""
+    return _start_configured(opts, lab, workdir, "baseline", split, {}, lambda cfg, datadir: [
+        str(opts.baseline_bin), "--foreground", "--initial", "--config", str(cfg), "--datadir", str(datadir),
+        "--log-level", opts.junction_log_level])
+
+
 def start_proxysql(opts, lab: Lab, workdir: Path, split: bool) -> Proxy:
     """The real ProxySQL on Junction's own configuration file (the same format, so the same servers, hostgroups,
     user, rules, mysql-threads and monitor off), in the foreground as one process: -e makes a crash end it rather
@@ -532,11 +543,11 @@ def _qps(cell) -> str:
 
 def markdown_tables(summary: dict, opts) -> str:
     run = [t for t in TARGETS + EXTRA_TARGETS if t in opts.targets]
-    main_targets = [t for t in ("direct", "haproxy", "junction", "proxysql") if t in run]
-    split_targets = [t for t in ("junction-split", "proxysql-split") if t in run]
+    main_targets = [t for t in ("direct", "haproxy", "junction", "proxysql", "baseline") if t in run]
+    split_targets = [t for t in ("junction-split", "proxysql-split", "baseline-split") if t in run]
     lines = []
     if main_targets:
-        lines += _ratio_table(summary, main_targets, "junction", ["direct", "haproxy", "proxysql"], run)
+        lines += _ratio_table(summary, main_targets, "junction", ["direct", "haproxy", "proxysql", "baseline"], run)
     if "nio-floor" in run:
         lines += ["" if lines else None, floor_table(summary, opts)]
         lines = [x for x in lines if x is not None]
@@ -548,7 +559,8 @@ def markdown_tables(summary: dict, opts) -> str:
                      "here all three servers share the same cores); sysbench's read-only and read/write workloads "
                      "wrap their queries in BEGIN … COMMIT, which keeps them on the primary.")
         lines.append("")
-        lines += _ratio_table(summary, split_targets, "junction-split", ["junction", "proxysql-split"], run)
+        lines += _ratio_table(summary, split_targets, "junction-split", ["junction", "proxysql-split", "baseline-split"],
+                              run)
     return "\n".join(lines)
 
 
@@ -773,7 +785,8 @@ def parse_args(argv):
     p.add_argument("--targets", type=choice_list(TARGETS + EXTRA_TARGETS), default=list(TARGETS),
                    help=f"default {','.join(TARGETS)}; also nio-floor (SwiftNIO forwarding bytes, no MySQL), and "
                         "proxysql and proxysql-split (the real ProxySQL 2.7.1 with the junction and junction-split "
-                        "configuration: same servers, hostgroups, rules, user and mysql-threads)")
+                        "configuration: same servers, hostgroups, rules, user and mysql-threads), and baseline and "
+                        "baseline-split (--baseline-bin with the junction and junction-split configuration)")
     p.add_argument("--repeat", type=int, default=1, help="repeats, targets interleaved (default 1)")
     p.add_argument("--write-docs", action="store_true",
                    help=f"replace the section between {DOC_START} and {DOC_END} in docs/PERFORMANCE.md")
@@ -788,6 +801,9 @@ def parse_args(argv):
     p.add_argument("--proxysql-bin", type=Path, default=PROXYSQL_BIN,
                    help="the ProxySQL binary for the proxysql targets (default ../shared/anchors/proxysql beside the "
                         "repository, ProxySQL 2.7.1)")
+    p.add_argument("--baseline-bin", type=Path, default=None,
+                   help="another junction binary (a build of an earlier commit) for the baseline targets: before/after "
+                        "of a change, interleaved in one run")
     p.add_argument("--db", default="sbtest", help="schema of the sysbench tables (default sbtest)")
     p.add_argument("--tables", type=int, default=4, help="sysbench tables (default 4)")
     p.add_argument("--table-size", type=int, default=10000, help="rows per table (default 10000)")
@@ -800,6 +816,11 @@ def parse_args(argv):
         p.error(f"junction binary not found at {opts.junction_bin} (build it: "
                 "scripts/build-release.sh, or pass --junction-bin)")
     check_nio_forwarder(p, opts)
+    if BASELINE_TARGETS & set(opts.targets):
+        if opts.baseline_bin is None or not opts.baseline_bin.exists():
+            p.error("the baseline targets need --baseline-bin: a junction binary to compare with (for instance "
+                    "git worktree add /tmp/before <commit> && (cd /tmp/before && scripts/build-release.sh))")
+        opts.baseline_bin = opts.baseline_bin.absolute()
     opts.proxysql_bin = opts.proxysql_bin.absolute()
     if PROXYSQL_TARGETS & set(opts.targets) and not os.access(opts.proxysql_bin, os.X_OK):
         wanted = ", ".join(t for t in opts.targets if t in PROXYSQL_TARGETS)
@@ -893,6 +914,10 @@ def main(argv=None) -> int:
             proxies["junction-split"] = start_junction(opts, lab, workdir, split=True)
         if "nio-floor" in opts.targets:
             proxies["nio-floor"] = start_nio_floor(opts, lab, workdir)
+        for name in ("baseline", "baseline-split"):
+            if name in opts.targets:
+                proxies[name] = start_baseline(opts, lab, workdir, split=name == "baseline-split")
+                info["baseline"] = junction_version(opts.baseline_bin)
         for name in ("proxysql", "proxysql-split"):
             if name in opts.targets:
                 proxies[name] = start_proxysql(opts, lab, workdir, split=name == "proxysql-split")

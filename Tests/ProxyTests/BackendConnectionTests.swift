@@ -115,6 +115,20 @@ import Testing
         #expect(!connection.isIdle)
     }
 
+    @Test func aSecondCommandOnABusyConnectionFailsWithoutStoppingTheProcess() throws {
+        let (connection, channel, loggedIn) = try makeConnection()
+        try logIn(channel)
+        _ = try loggedIn.wait()
+        let first = connection.execute(ByteBuffer(bytes: [CommandCode.ping.rawValue]), command: .singlePacket)
+        let second = connection.execute(ByteBuffer(bytes: [CommandCode.ping.rawValue]), command: .singlePacket)
+        #expect(throws: BackendError.self) { try second.wait() }
+        try serverSends(channel, [(encoded { OKPacket().encode(into: &$0, capabilities: .junctionServerDefault) }, 1)])
+        guard case .ok = try first.wait() else {
+            Issue.record("the first command still gets its reply")
+            return
+        }
+    }
+
     @Test func bytesFromAnIdleServerBreakTheConnection() throws {
         let (connection, channel, loggedIn) = try makeConnection()
         try logIn(channel)

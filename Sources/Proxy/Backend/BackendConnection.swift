@@ -124,7 +124,14 @@ final class BackendConnection: ChannelInboundHandler {
     /// Sends a client command and forwards the response to `sink`; `clientWritable` says whether the
     /// client can take bytes right now (reading starts paused if not).
     func forward(command payload: ByteBuffer, tracker: ResponseTracker, to sink: BackendResponseSink, clientWritable: Bool) {
-        precondition(operation == nil, "one command at a time")
+        guard operation == nil else {
+            // A bug elsewhere, not the client's doing: this command fails and the connection is dropped, the
+            // process goes on.
+            logger.error("a command was sent on a busy backend connection", metadata: ["backend": "\(server.endpoint)"])
+            close()
+            sink.backendFailed(self, error: BackendError.protocolViolation("busy connection"), forwardedAnything: false)
+            return
+        }
         setReading(clientWritable)
         self.tracker = tracker
         forwardedAnything = false
@@ -149,7 +156,10 @@ final class BackendConnection: ChannelInboundHandler {
         guard let channel, channel.isActive, !isBroken else {
             return (channel?.eventLoop ?? loginFuture.eventLoop).makeFailedFuture(BackendError.connectionLost(server.endpoint))
         }
-        precondition(operation == nil, "one command at a time")
+        guard operation == nil else {
+            logger.error("a command of Junction's own was sent on a busy backend connection", metadata: ["backend": "\(server.endpoint)"])
+            return channel.eventLoop.makeFailedFuture(BackendError.protocolViolation("busy connection"))
+        }
         setReading(true)
         let promise = channel.eventLoop.makePromise(of: InternalReply.self)
         tracker = ResponseTracker(command: command, deprecateEOF: capabilities.contains(.deprecateEOF))
