@@ -40,6 +40,8 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
+        // Configuration kept in sync between nodes: peer state and the sync decision (pure so far).
+        .target(name: "Cluster"),
         .target(name: "Monitor", dependencies: [
             "MySQLClient", "JunctionConfig",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -87,6 +89,7 @@ let package = Package(
             "MySQLProtocol", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "SQLTextTests", dependencies: ["SQLText"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["JunctionFuzzTargets"]),
         .testTarget(name: "JunctionConfigTests", dependencies: ["JunctionConfig"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "JunctionConfig"]),
