@@ -27,6 +27,13 @@ struct AdminCommandParserTests {
         #expect(fromConfig == (module.loadsFromConfig ? .loadFromConfig(module) : .sql("LOAD \(module.rawValue) FROM CONFIG")))
     }
 
+    @Test func clusterPeerStatements() {
+        #expect(AdminCommandParser.parse("PROXY_SELECT a, b FROM runtime_mysql_users") == .sql("SELECT a, b FROM runtime_mysql_users"))
+        #expect(AdminCommandParser.parse("  proxy_select 1") == .sql("SELECT 1"))
+        #expect(AdminCommandParser.parse("PROXYSQL CLUSTER_NODE_UUID 1b2C-x 0.0.0.0:6032;127.0.0.1:6033")
+                == .clusterNodeUUID(uuid: "1b2C-x", adminInterfaces: "0.0.0.0:6032;127.0.0.1:6033"))
+    }
+
     @Test func coredumpLoadsOnlyToRuntime() {
         #expect(AdminCommandParser.parse("LOAD COREDUMP TO RUNTIME") == .loadToRuntime(.coredump))
         #expect(AdminCommandParser.parse("SAVE COREDUMP TO DISK") == .sql("SAVE COREDUMP TO DISK"))

@@ -57,6 +57,20 @@ struct AdminExecutorTests {
         #expect(target.applied.contains { $0.0 == .mysqlUsers })
     }
 
+    @Test func clusterPeersFetchTheRuntimeAndSayWhoTheyAre() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        // A peer's fetch (PROXY_SELECT) reads the live runtime tables.
+        #expect(rows(executor, "PROXY_SELECT hostgroup_id, hostname FROM runtime_mysql_servers ORDER BY hostname")
+                == [["10", "10.0.0.1"], ["20", "10.0.0.2"]])
+        let peer = AdminSessionInfo(username: "cluster", role: .admin, clientAddress: "10.0.0.9", clientPort: 41000)
+        guard case .done = executor.execute("PROXYSQL CLUSTER_NODE_UUID 5f1c-Ab 10.0.0.9:6032", session: peer) else {
+            Issue.record("CLUSTER_NODE_UUID is answered OK")
+            return
+        }
+        #expect(rows(executor, "SELECT uuid, hostname, port, admin_mysql_ifaces FROM stats_proxysql_servers_clients_status")
+                == [["5f1c-Ab", "10.0.0.9", "41000", "10.0.0.9:6032"]])
+    }
+
     @Test func savedDatabaseWinsOverTheFileUnlessReloadOrInitial() throws {
         let datadir = try tempDir()
         let first = try makeExecutor(datadir: datadir)

@@ -26,6 +26,8 @@ public enum AdminCommand: Equatable, Sendable {
     /// `CHECKSUM [MEMORY|DISK] MYSQL <what>`: the tables to checksum, and in which schema.
     case checksum(schema: AdminSchemaName, tables: [String])
     case selectGlobalChecksum
+    /// `PROXYSQL CLUSTER_NODE_UUID <uuid> <admin interfaces>`: a cluster peer that polls this node says who it is.
+    case clusterNodeUUID(uuid: String, adminInterfaces: String)
     /// `TRUNCATE [TABLE] [stats.]stats_mysql_query_digest[_reset]`.
     case truncateQueryDigest
     case killConnection(Int)

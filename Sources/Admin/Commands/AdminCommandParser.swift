@@ -21,6 +21,10 @@ public enum AdminCommandParser {
         case "SHOW":
             return parseShow(words, text: text).map(AdminCommand.show) ?? .sql(text.sql)
         case "PROXYSQL", "JUNCTION":
+            if words.count >= 3, words[1] == "CLUSTER_NODE_UUID" {
+                let original = AdminCommandParser.words(text.spaced)
+                return .clusterNodeUUID(uuid: original[2], adminInterfaces: original.dropFirst(3).joined(separator: " "))
+            }
             let rest = words.dropFirst().joined(separator: " ")
             return ProxySQLCommand(rawValue: rest).map(AdminCommand.proxysql) ?? .sql(text.sql)
         case "CHECKSUM":
@@ -39,6 +43,9 @@ public enum AdminCommandParser {
             return upper.hasPrefix("START TRANSACTION") ? .ignored : .sql(text.sql)
         case "LOCK":
             return upper.hasPrefix("LOCK TABLE") ? .ignored : .sql(text.sql)
+        case "PROXY_SELECT":
+            // A cluster peer's fetch: the runtime tables it names are answered from the live runtime, as always here.
+            return .sql("SELECT" + text.sql.drop { $0.isWhitespace }.dropFirst("PROXY_SELECT".count))
         case "SELECT":
             if upper == "SELECT CONFIG FILE" { return .selectConfigFile }
             if upper == "SELECT GLOBAL_CHECKSUM()" { return .selectGlobalChecksum }

@@ -42,15 +42,20 @@ public final class AdminExecutor {
         if let answer = ClientProbes.answer(text, session: session, executor: self) { return answer }
         switch session.role {
         case .stats: return executeAsStatsUser(text)
-        case .admin: return executeAsAdmin(text)
+        case .admin: return executeAsAdmin(text, session: session)
         }
     }
 
-    private func executeAsAdmin(_ text: AdminStatementText) -> AdminResult {
+    private func executeAsAdmin(_ text: AdminStatementText, session: AdminSessionInfo) -> AdminResult {
         let command = AdminCommandParser.parse(text)
         do {
             return try database.withAdmin { db in
-                try run(command, text: text, in: db)
+                if case .clusterNodeUUID(let uuid, let interfaces) = command {
+                    try db.execute(sql: "INSERT OR REPLACE INTO stats.stats_proxysql_servers_clients_status VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [uuid, session.clientAddress, session.clientPort, interfaces, Int(Date().timeIntervalSince1970)])
+                    return .done
+                }
+                return try run(command, text: text, in: db)
             }
         } catch let error as RuntimeValidationError {
             return .error(.admin(error.description))
@@ -128,6 +133,8 @@ public final class AdminExecutor {
             return .rows(columns: ["table", "checksum"], rows: rows)
         case .selectGlobalChecksum:
             return .rows(columns: ["CHECKSUM"], rows: [[String(checksums.global)]])
+        case .clusterNodeUUID:
+            return .done  // recorded by executeAsAdmin, which knows the session
         case .truncateQueryDigest:
             try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest")
             try db.execute(sql: "DELETE FROM stats.stats_mysql_query_digest_reset")

@@ -10,10 +10,12 @@ public struct AdminSessionInfo: Sendable {
     public var username: String
     public var role: Role
     public var clientAddress: String
+    public var clientPort: Int
 
-    public init(username: String, role: Role, clientAddress: String) {
+    public init(username: String, role: Role, clientAddress: String, clientPort: Int = 0) {
         self.username = username
         self.role = role
         self.clientAddress = clientAddress
+        self.clientPort = clientPort
     }
 }

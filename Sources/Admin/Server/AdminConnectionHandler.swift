@@ -35,6 +35,7 @@ final class AdminConnectionHandler: ChannelInboundHandler {
     private let nonce = AuthNonce.make()
     private var capabilities = CapabilityFlags.junctionServerDefault
     private var clientAddress = ""
+    private var clientPort = 0
     /// A statement is waiting for the proxy's counters; later packets wait their turn.
     private var waitingForStats = false
 
@@ -46,6 +47,7 @@ final class AdminConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.remoteAddress?.ipAddress ?? ""
+        clientPort = context.remoteAddress?.port ?? 0
         let version = executor.runtime.variables["mysql-server_version"] ?? "8.0.11"
         let handshake = HandshakeV10(serverVersion: version, connectionID: connectionID, authPluginData: nonce,
                                      capabilities: capabilities, characterSet: 33)
@@ -140,7 +142,8 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             }
             out.writeMySQLPacket(sequenceID: sequence) { OKPacket().encode(into: &$0, capabilities: capabilities) }
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
-            phase = .ready(AdminSessionInfo(username: response.username, role: role, clientAddress: clientAddress))
+            phase = .ready(AdminSessionInfo(username: response.username, role: role, clientAddress: clientAddress,
+                                                 clientPort: clientPort))
             loginDeadline?.cancel()
             loginDeadline = nil
             assembler.maxPacketLength = Self.statementPacketLimit
