@@ -41,7 +41,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: hotPath),
         // Configuration kept in sync between nodes: peer state and the sync decision (pure so far).
-        .target(name: "Cluster"),
+        .target(name: "Cluster", dependencies: [
+            "MySQLClient", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Monitor", dependencies: [
             "MySQLClient", "JunctionConfig",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -55,7 +57,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Junction", dependencies: [
-            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText", "Monitor",
+            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText", "Monitor", "Cluster",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

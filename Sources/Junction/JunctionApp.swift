@@ -1,4 +1,5 @@
 import Admin
+import Cluster
 import Foundation
 import Monitor
 import JunctionConfig
@@ -91,6 +92,9 @@ public struct JunctionApp {
         let monitorHost = AdminMonitorHost(executor: executor, store: store)
         let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
         monitor.start()
+        let clusterHost = AdminClusterHost(executor: executor)  // held here: the service holds its host weakly
+        let cluster = ClusterService(loop: adminLoop, host: clusterHost, logger: Logger(label: "junction.cluster"))
+        cluster.start()
         store.connectFailureHandler.withLockedValue { $0 = { host, port in monitor.connectFailed(host: host, port: port) } }
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: admin), .init(service: proxy)],
@@ -103,6 +107,8 @@ public struct JunctionApp {
         }
         // The monitor stops on its loop before that loop shuts down (its timers would schedule on a dead loop).
         try? await monitor.stop().get()
+        try? await cluster.stop().get()
+        withExtendedLifetime((monitorHost, clusterHost)) {}
         try? await group.shutdownGracefully()
         try? await adminGroup.shutdownGracefully()
         logger.notice("Junction stopped")

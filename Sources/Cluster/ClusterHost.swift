@@ -1,0 +1,90 @@
+/// The cluster's view of its node: settings and checksums from the admin, and where the peers' state is shown.
+/// Everything is called on the admin's event loop.
+public protocol ClusterHost: AnyObject {
+    func clusterSettings() -> ClusterSettings
+    /// This node's modules as `runtime_checksums_values` shows them, by module name.
+    func localModules() -> [String: ClusterSyncDecision.Local]
+    /// A peer's modules after a poll (`stats_proxysql_servers_checksums`).
+    func recordPeerModules(_ peer: PeerAddress, _ modules: [String: PeerModuleState])
+    /// A peer's counters (`stats_proxysql_servers_metrics`).
+    func recordPeerMetrics(_ peer: PeerAddress, _ metrics: PeerMetrics)
+    /// Drops the shown state of peers no longer in `proxysql_servers`.
+    func forgetPeers(except peers: Set<PeerAddress>)
+}
+
+/// The `admin-cluster_*` settings and the runtime `proxysql_servers`.
+public struct ClusterSettings: Equatable, Sendable {
+    public struct Peer: Equatable, Sendable {
+        public var address: PeerAddress
+        public var weight: Int
+        public var comment: String
+
+        public init(address: PeerAddress, weight: Int = 0, comment: String = "") {
+            self.address = address
+            self.weight = weight
+            self.comment = comment
+        }
+    }
+
+    public var username: String
+    public var password: String
+    public var checkIntervalMs: Int
+    /// Every this many polls a peer's `stats_mysql_global` is read too (0: never).
+    public var checkStatusFrequency: Int
+    public var peers: [Peer]
+    /// This node's id and admin interfaces, told to every peer (`PROXYSQL CLUSTER_NODE_UUID`).
+    public var nodeUUID: String
+    public var adminInterfaces: String
+
+    public init(username: String, password: String, checkIntervalMs: Int, checkStatusFrequency: Int, peers: [Peer],
+                nodeUUID: String, adminInterfaces: String) {
+        self.username = username
+        self.password = password
+        self.checkIntervalMs = checkIntervalMs
+        self.checkStatusFrequency = checkStatusFrequency
+        self.peers = peers
+        self.nodeUUID = nodeUUID
+        self.adminInterfaces = adminInterfaces
+    }
+
+    /// Polling needs credentials and someone to poll.
+    public var isActive: Bool { !username.isEmpty && !peers.isEmpty }
+}
+
+/// A peer's row of `stats_proxysql_servers_metrics`.
+public struct PeerMetrics: Equatable, Sendable {
+    public var weight: Int
+    public var comment: String
+    /// The round trip of the last poll.
+    public var responseTimeMs: Int
+    public var uptimeSeconds: Int
+    /// When the last check ran (UNIX milliseconds); the table shows its age.
+    public var lastCheckAtMs: Int
+    public var queries: Int
+    public var clientConnectionsConnected: Int
+    public var clientConnectionsCreated: Int
+
+    public init(weight: Int, comment: String, responseTimeMs: Int, uptimeSeconds: Int, lastCheckAtMs: Int, queries: Int,
+                clientConnectionsConnected: Int, clientConnectionsCreated: Int) {
+        self.weight = weight
+        self.comment = comment
+        self.responseTimeMs = responseTimeMs
+        self.uptimeSeconds = uptimeSeconds
+        self.lastCheckAtMs = lastCheckAtMs
+        self.queries = queries
+        self.clientConnectionsConnected = clientConnectionsConnected
+        self.clientConnectionsCreated = clientConnectionsCreated
+    }
+
+    /// From a peer's `stats_mysql_global` rows (Variable_Name, Variable_Value).
+    public static func from(globalStatus rows: [[String?]], peer: ClusterSettings.Peer, responseTimeMs: Int, nowMs: Int) -> PeerMetrics {
+        var values: [String: Int] = [:]
+        for row in rows where row.count >= 2 {
+            if let name = row[0], let value = row[1].flatMap({ Int($0) }) { values[name] = value }
+        }
+        return PeerMetrics(weight: peer.weight, comment: peer.comment, responseTimeMs: responseTimeMs,
+                           uptimeSeconds: values["ProxySQL_Uptime"] ?? 0, lastCheckAtMs: nowMs, queries: values["Questions"] ?? 0,
+                           clientConnectionsConnected: values["Client_Connections_connected"] ?? 0,
+                           clientConnectionsCreated: values["Client_Connections_created"] ?? 0)
+    }
+}

@@ -1,0 +1,50 @@
+import Admin
+import Cluster
+import Foundation
+import JunctionConfig
+
+/// The cluster's view of Junction: the `admin-cluster_*` settings, runtime `proxysql_servers` and checksums from the
+/// admin executor, the peers' state into the `stats_proxysql_servers_*` tables. Everything runs on the admin loop.
+final class AdminClusterHost: ClusterHost {
+    let executor: AdminExecutor
+    /// This node's id for its peers' `stats_proxysql_servers_clients_status`, new at every start.
+    let nodeUUID = UUID().uuidString
+
+    init(executor: AdminExecutor) {
+        self.executor = executor
+    }
+
+    func clusterSettings() -> ClusterSettings {
+        let variables = executor.runtime.variables
+        let peers = executor.runtime.clusterPeers.map {
+            ClusterSettings.Peer(address: PeerAddress(hostname: $0.hostname, port: $0.port), weight: $0.weight, comment: $0.comment)
+        }
+        return ClusterSettings(username: variables["admin-cluster_username"] ?? "", password: variables["admin-cluster_password"] ?? "",
+                               checkIntervalMs: Int(variables["admin-cluster_check_interval_ms"] ?? "") ?? 1_000,
+                               checkStatusFrequency: Int(variables["admin-cluster_check_status_frequency"] ?? "") ?? 10,
+                               peers: peers, nodeUUID: nodeUUID, adminInterfaces: variables["admin-mysql_ifaces"] ?? "")
+    }
+
+    func localModules() -> [String: ClusterSyncDecision.Local] {
+        executor.checksums.entries.mapValues { ClusterSyncDecision.Local(version: $0.version, epoch: $0.epoch, checksum: $0.checksum) }
+    }
+
+    func recordPeerModules(_ peer: PeerAddress, _ modules: [String: PeerModuleState]) {
+        executor.replaceClusterPeerRows("stats_proxysql_servers_checksums", hostname: peer.hostname, port: peer.port,
+                                        rows: modules.sorted { $0.key < $1.key }.map { name, state in
+            [peer.hostname, peer.port, name, state.version, state.epoch, state.checksum, state.changedAt, state.updatedAt, state.diffCheck]
+        })
+    }
+
+    func recordPeerMetrics(_ peer: PeerAddress, _ metrics: PeerMetrics) {
+        let ageMs = max(0, Int(Date().timeIntervalSince1970 * 1000) - metrics.lastCheckAtMs)
+        executor.replaceClusterPeerRows("stats_proxysql_servers_metrics", hostname: peer.hostname, port: peer.port, rows: [[
+            peer.hostname, peer.port, metrics.weight, metrics.comment, metrics.responseTimeMs, metrics.uptimeSeconds, ageMs,
+            metrics.queries, metrics.clientConnectionsConnected, metrics.clientConnectionsCreated,
+        ]])
+    }
+
+    func forgetPeers(except peers: Set<PeerAddress>) {
+        executor.keepClusterPeerRows(Set(peers.map(\.description)))
+    }
+}
