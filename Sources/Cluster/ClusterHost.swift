@@ -10,6 +10,32 @@ public protocol ClusterHost: AnyObject {
     func recordPeerMetrics(_ peer: PeerAddress, _ metrics: PeerMetrics)
     /// Drops the shown state of peers no longer in `proxysql_servers`.
     func forgetPeers(except peers: Set<PeerAddress>)
+    /// Takes a module fetched from `peer` (rows of `module.tables`, or its variables): checked against `expected`'s
+    /// checksum, then made MEMORY, RUNTIME (with the peer's epoch) and, when the module says so, DISK. Throws and
+    /// changes nothing when the rows do not hash to the advertised checksum.
+    func applyModule(_ module: SyncModule, tables: [[[String?]]], variables: [(String, String)], from peer: PeerAddress,
+                     expected: PeerModuleState) throws
+}
+
+/// A module peers hand to each other, with this node's `admin-cluster_<module>_*` settings.
+public struct SyncModule: Equatable, Sendable {
+    /// The checksum that decides (`mysql_servers_v2` for the servers).
+    public var name: String
+    /// Runtime tables fetched, in checksum order; empty for a variables module.
+    public var tables: [String]
+    /// "mysql-" or "admin-" for a variables module.
+    public var variablePrefix: String?
+    /// `admin-cluster_<module>_diffs_before_sync`: 0 turns syncing the module off.
+    public var diffsBeforeSync: Int
+    public var saveToDisk: Bool
+
+    public init(name: String, tables: [String], variablePrefix: String?, diffsBeforeSync: Int, saveToDisk: Bool) {
+        self.name = name
+        self.tables = tables
+        self.variablePrefix = variablePrefix
+        self.diffsBeforeSync = diffsBeforeSync
+        self.saveToDisk = saveToDisk
+    }
 }
 
 /// The `admin-cluster_*` settings and the runtime `proxysql_servers`.
@@ -35,9 +61,11 @@ public struct ClusterSettings: Equatable, Sendable {
     /// This node's id and admin interfaces, told to every peer (`PROXYSQL CLUSTER_NODE_UUID`).
     public var nodeUUID: String
     public var adminInterfaces: String
+    public var modules: [SyncModule]
 
     public init(username: String, password: String, checkIntervalMs: Int, checkStatusFrequency: Int, peers: [Peer],
-                nodeUUID: String, adminInterfaces: String) {
+                nodeUUID: String, adminInterfaces: String, modules: [SyncModule] = []) {
+        self.modules = modules
         self.username = username
         self.password = password
         self.checkIntervalMs = checkIntervalMs

@@ -16,6 +16,8 @@ public final class ClusterService {
     let logger: Logger
     private var links: [PeerAddress: PeerLink] = [:]
     private var stopped = false
+    /// Modules being fetched from a peer: one fetch per module at a time.
+    private var syncing: Set<String> = []
     static let timeoutMs = 1_000
 
     /// One peer's connection and what the last polls found.
@@ -99,6 +101,7 @@ public final class ClusterService {
                 }
                 link.modules = modules
                 host.recordPeerModules(peer.address, modules)
+                considerSync(settings, local: local)
                 if let status {
                     let elapsedMs = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
                     host.recordPeerMetrics(peer.address, PeerMetrics.from(globalStatus: status, peer: peer, responseTimeMs: elapsedMs,
@@ -150,6 +153,63 @@ public final class ClusterService {
             return loop.makeSucceededFuture(nil)
         }
         return connection.query("SELECT * FROM stats_mysql_global ORDER BY Variable_Name", timeoutMs: Self.timeoutMs).map { $0.rows }
+    }
+
+    /// Takes each module a peer changed, when `ClusterSyncDecision` says so; logs conflicts and version-1 peers.
+    private func considerSync(_ settings: ClusterSettings, local: [String: ClusterSyncDecision.Local]) {
+        for module in settings.modules where !syncing.contains(module.name) {
+            let peers = links.compactMapValues { $0.modules[module.name] }
+            let mine = local[module.name] ?? ClusterSyncDecision.Local(version: 1, epoch: 0, checksum: "")
+            switch ClusterSyncDecision.decide(local: mine, peers: peers, diffsBeforeSync: module.diffsBeforeSync) {
+            case .none:
+                break
+            case .sync(let source, let expected):
+                guard let link = links[source], !link.busy, let connection = link.connection, connection.isOpen else { continue }
+                sync(module, from: source, link, connection, expected: expected)
+            case .conflict(let peer):
+                logger.error("cluster conflict: a peer loaded a different configuration in the same second; nothing is synced",
+                             metadata: ["module": "\(module.name)", "peer": "\(peer)"])
+            case .peerNeverLoaded(let peer):
+                logger.warning("cluster peer differs but never loaded this module since it started: not a source",
+                               metadata: ["module": "\(module.name)", "peer": "\(peer)"])
+            }
+        }
+    }
+
+    private func sync(_ module: SyncModule, from source: PeerAddress, _ link: PeerLink, _ connection: MySQLClientConnection,
+                      expected: PeerModuleState) {
+        syncing.insert(module.name)
+        link.busy = true
+        let started = NIODeadline.now()
+        let queries = module.variablePrefix.map {
+            ["SELECT variable_name, variable_value FROM runtime_global_variables WHERE variable_name LIKE '\($0)%'"]
+        } ?? module.tables.map { "SELECT * FROM runtime_\($0)" }
+        var results: [MySQLTextResult] = []
+        var chain = loop.makeSucceededVoidFuture()
+        for sql in queries {
+            chain = chain.flatMap { connection.query(sql, timeoutMs: Self.timeoutMs) }.map { results.append($0) }
+        }
+        chain.whenComplete { [self] result in
+            link.busy = false
+            syncing.remove(module.name)
+            guard !stopped, let host else { return }
+            do {
+                try result.get()
+                let variables = module.variablePrefix == nil ? [] : results.first?.rows.compactMap { row -> (String, String)? in
+                    guard row.count == 2, let name = row[0] else { return nil }
+                    return (name, row[1] ?? "")
+                } ?? []
+                try host.applyModule(module, tables: module.variablePrefix == nil ? results.map(\.rows) : [], variables: variables,
+                                     from: source, expected: expected)
+                let ms = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
+                logger.notice("cluster: module taken from a peer", metadata: [
+                    "module": "\(module.name)", "peer": "\(source)", "checksum": "\(expected.checksum)",
+                    "epoch": "\(expected.epoch)", "ms": "\(ms)"])
+            } catch {
+                logger.warning("cluster: module from a peer not applied", metadata: [
+                    "module": "\(module.name)", "peer": "\(source)", "error": "\(error)"])
+            }
+        }
     }
 
     private func failed(_ peer: PeerAddress, _ link: PeerLink, _ error: Error) {

@@ -71,6 +71,16 @@ struct AdminExecutorTests {
                 == [["5f1c-Ab", "10.0.0.9", "41000", "10.0.0.9:6032"]])
     }
 
+    @Test func aLocalLoadIsAlwaysNewerThanTheModulesLastEpoch() throws {
+        let executor = try makeExecutor(datadir: tempDir())
+        func epoch() -> Int { Int(rows(executor, "SELECT epoch FROM runtime_checksums_values WHERE name='mysql_users'").first?.first??.description ?? "") ?? 0 }
+        let first = epoch()
+        _ = executor.execute("LOAD MYSQL USERS TO RUNTIME", session: admin)
+        let second = epoch()
+        _ = executor.execute("LOAD MYSQL USERS TO RUNTIME", session: admin)
+        #expect(first < second && second < epoch(), "three loads in (most likely) one second: three epochs, peers can tell them apart")
+    }
+
     @Test func savedDatabaseWinsOverTheFileUnlessReloadOrInitial() throws {
         let datadir = try tempDir()
         let first = try makeExecutor(datadir: datadir)

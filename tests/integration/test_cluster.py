@@ -1,8 +1,8 @@
-"""Three Junction nodes polling each other as a cluster (what is built so far: the polling and what it shows):
-every node lists every peer × module in stats_proxysql_servers_checksums with the peer's own version, epoch and
-checksum, counts diff_check while a peer differs, shows the peer's counters in stats_proxysql_servers_metrics, and
-is listed by its pollers in stats_proxysql_servers_clients_status. A peer with the wrong cluster password is
-logged once and not shown. Syncing the configuration is not built yet."""
+"""Three Junction nodes as a cluster: every node lists every peer × module in stats_proxysql_servers_checksums with
+the peer's own version, epoch and checksum, shows the peer's counters in stats_proxysql_servers_metrics, and is listed
+by its pollers in stats_proxysql_servers_clients_status; a change loaded on any node reaches the others' runtime and
+disk and is served there (a new user logs in through another node, a new server gets queries); diffs_before_sync=0
+stops one module. A peer with the wrong cluster password is logged once and not shown, and polled once corrected."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from admin_helpers import Admin, JunctionProcess
-from conftest import DIRECT, HOST, wait_until
+from admin_helpers import Admin, JunctionProcess, proxy_login
+from conftest import DIRECT, HOST, LAB_PORT, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's cluster"), pytest.mark.proxy_only]
 
@@ -77,13 +77,43 @@ def test_every_node_shows_every_peers_modules_and_counters(nodes):
     clients = b.rows("SELECT uuid, hostname, admin_mysql_ifaces FROM stats_proxysql_servers_clients_status")
     assert {r[2] for r in clients} >= {f"{HOST}:{NODES[0][0]}", f"{HOST}:{NODES[2][0]}"}, clients
 
-    # A change loaded on B: A sees B's new version and counts the polls that find it different.
-    before = checksums_of(a, b_port)["mysql_servers"]
-    b.run("INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (77, '10.9.9.9', 3306)")
+
+def served_servers(admin: Admin, layer: str = "runtime_mysql_servers") -> set[tuple]:
+    return {(int(r[0]), r[1], int(r[2])) for r in admin.rows(f"SELECT hostgroup_id, hostname, port FROM {layer}")}
+
+
+def test_a_change_loaded_on_any_node_reaches_every_node_and_its_disk(nodes):
+    a, b, c = (n.admin() for n in nodes)
+    # A server added on B: A and C serve it and saved it to disk.
+    b.run(f"INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (5, '{HOST}', {LAB_PORT + 1})")
     assert b.run("LOAD MYSQL SERVERS TO RUNTIME") == 0
-    wait_until(lambda: checksums_of(a, b_port)["mysql_servers"][0] > before[0] and checksums_of(a, b_port)["mysql_servers"][3] >= 3,
-               timeout=20, what="node A counting node B's changed mysql_servers")
-    assert checksums_of(a, b_port)["mysql_servers"][2] == runtime_checksums(b)["mysql_servers"][2]
+    added = (5, HOST, LAB_PORT + 1)
+    for other in (a, c):
+        wait_until(lambda: added in served_servers(other), timeout=20, what="the new server on the other nodes")
+        wait_until(lambda: added in served_servers(other, "disk.mysql_servers"), timeout=10, what="the new server on disk")
+    assert runtime_checksums(a)["mysql_servers_v2"][2:] == runtime_checksums(b)["mysql_servers_v2"][2:]
+    assert runtime_checksums(a)["mysql_servers_v2"][1] == runtime_checksums(b)["mysql_servers_v2"][1], "the peer's epoch is kept"
+    # A user added on C logs in through A (the lab's app account, under a second Junction name would need a lab
+    # account: change app's default hostgroup instead and see it served on A).
+    c.run("UPDATE mysql_users SET default_hostgroup=5, comment='from C' WHERE username='app'")
+    assert c.run("LOAD MYSQL USERS TO RUNTIME") == 0
+    wait_until(lambda: ("5", "from C") in {(r[0], r[1]) for r in a.rows("SELECT default_hostgroup, comment FROM runtime_mysql_users")},
+               timeout=20, what="C's user change on A")
+    conn = proxy_login(NODES[0][1], "app", "app")
+    with conn.cursor() as cur:
+        cur.execute("SELECT @@port")
+        assert cur.fetchone()[0] == LAB_PORT + 1, "A routes app to the hostgroup C gave it, on the server B added"
+    conn.close()
+    # diffs_before_sync=0 on A stops the query rules there (and only there).
+    a.run("SET admin-cluster_mysql_query_rules_diffs_before_sync=0")
+    assert a.run("LOAD ADMIN VARIABLES TO RUNTIME") == 0
+    b.run("INSERT INTO mysql_query_rules (rule_id, active, match_pattern, destination_hostgroup, apply) VALUES (9, 1, '^SELECT 9', 5, 1)")
+    assert b.run("LOAD MYSQL QUERY RULES TO RUNTIME") == 0
+    wait_until(lambda: a.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [] and
+               [r[0] for r in c.rows("SELECT rule_id FROM runtime_mysql_query_rules")] == ["9"],
+               timeout=20, what="the rule on C but not on A")
+    time.sleep(1.5)
+    assert a.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [], "A with diffs_before_sync=0 does not take it"
 
 
 def test_a_peer_refusing_the_cluster_credentials_is_logged_once_and_not_shown(tmp_path, lab):

@@ -32,7 +32,8 @@ extension AdminExecutor {
     }
 
     /// MEMORY → RUNTIME: read, validate, apply, then record the new version and checksum.
-    func loadToRuntime(_ module: AdminModule, in db: Database) throws -> AdminResult {
+    /// - Parameter epoch: when the configuration was loaded: now, or a cluster peer's load it was taken from.
+    func loadToRuntime(_ module: AdminModule, in db: Database, epoch: Int? = nil) throws -> AdminResult {
         var candidate = runtime
         if let prefix = module.variablePrefix {
             let rows = try Row.fetchAll(db, sql: "SELECT variable_name, variable_value FROM main.global_variables WHERE variable_name LIKE ?",
@@ -55,7 +56,7 @@ extension AdminExecutor {
         try candidate.validate(module)
         try target?.apply(candidate, changed: module)
         runtime = candidate
-        checksums.recordLoad(of: module, runtime: runtime, epoch: Int(Date().timeIntervalSince1970))
+        checksums.recordLoad(of: module, runtime: runtime, now: Int(Date().timeIntervalSince1970), peerEpoch: epoch)
         if module == .adminVariables { try adminVariablesApplied() }
         if let prefix = module.variablePrefix {
             // MEMORY shows what is live, normalised (`1` → `true`), as after ProxySQL's re-dump.

@@ -37,7 +37,7 @@ extension AdminExecutor {
         try candidate.validate(.mysqlServers)
         try target?.apply(candidate, changed: .mysqlServers)
         runtime = candidate
-        checksums.recordLoad(of: .mysqlServers, runtime: runtime, epoch: Int(Date().timeIntervalSince1970))
+        checksums.recordLoad(of: .mysqlServers, runtime: runtime, now: Int(Date().timeIntervalSince1970))
         logger.notice("runtime servers changed by the monitor", metadata: ["reason": "\(reason)"])
     }
 }

@@ -184,7 +184,7 @@ public final class AdminExecutor {
         try candidate.validate(.mysqlUsers)
         try target?.apply(candidate, changed: .mysqlUsers)
         runtime = candidate
-        checksums.recordLoad(of: .mysqlUsers, runtime: runtime, epoch: Int(Date().timeIntervalSince1970))
+        checksums.recordLoad(of: .mysqlUsers, runtime: runtime, now: Int(Date().timeIntervalSince1970))
         return .done
     }
 

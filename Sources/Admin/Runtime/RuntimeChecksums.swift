@@ -19,20 +19,25 @@ public struct RuntimeChecksums: Sendable, Equatable {
     ]
 
     /// Per-node settings left out of the variables checksum: peers listen on their own addresses.
-    static let nodeLocalVariables: Set<String> = [
+    public static let nodeLocalVariables: Set<String> = [
         "mysql-threads", "mysql-interfaces", "admin-mysql_ifaces", "admin-restapi_port", "admin-web_port",
+        "admin-cluster_username", "admin-cluster_password", "admin-version",
     ]
 
     public private(set) var entries: [String: Entry] = [:]
 
     public init() {}
 
-    /// Records a load of `module` at `epoch`: version + 1 (1 for the first load), new checksum.
-    mutating func recordLoad(of module: AdminModule, runtime: RuntimeConfiguration, epoch: Int) {
+    /// Records a load of `module`: version + 1 (1 for the first load), new checksum. A configuration taken from a
+    /// cluster peer keeps the peer's epoch (`peerEpoch`); a local load gets the current second, or one more than the
+    /// module's epoch when that is not earlier (a peer's configuration taken this same second): a local load is always
+    /// newer than what the node had, so peers take it instead of seeing two loads of one second in conflict.
+    mutating func recordLoad(of module: AdminModule, runtime: RuntimeConfiguration, now: Int, peerEpoch: Int? = nil) {
         for name in module.checksumNames {
             let checksum = Self.checksum(of: name, in: runtime)
-            let version = (entries[name]?.version ?? 0) + 1
-            entries[name] = Entry(version: version, epoch: epoch, checksum: checksum)
+            let previous = entries[name]
+            let epoch = peerEpoch ?? max(now, (previous?.epoch ?? 0) + 1)
+            entries[name] = Entry(version: (previous?.version ?? 0) + 1, epoch: epoch, checksum: checksum)
         }
     }
 
@@ -48,29 +53,52 @@ public struct RuntimeChecksums: Sendable, Equatable {
     }
 
     static func checksum(of name: String, in runtime: RuntimeConfiguration) -> String {
-        var hasher = FNV1a()
+        if let prefix = variablePrefix(of: name) {
+            return checksum(ofVariables: runtime.variables.map { ($0.key, $0.value) }, prefix: prefix)
+        }
+        return checksum(ofTables: tables(of: name).map { table in
+            (runtime.renderedRows(of: table)?.rows ?? []).map { row in row.map { SQLiteRunner.text($0) } }
+        })
+    }
+
+    /// "mysql-" or "admin-" for the variables modules.
+    static func variablePrefix(of name: String) -> String? {
         switch name {
-        case "mysql_variables", "admin_variables":
-            let prefix = name == "mysql_variables" ? "mysql-" : "admin-"
-            for (key, value) in runtime.variables.sorted(by: { $0.key < $1.key })
-            where key.hasPrefix(prefix) && !nodeLocalVariables.contains(key) {
-                hasher.add(key)
-                hasher.add(value)
+        case "mysql_variables": return "mysql-"
+        case "admin_variables": return "admin-"
+        default: return nil
+        }
+    }
+
+    /// The runtime tables a module's checksum covers, in order: what a peer fetches (`runtime_<table>`) to take it.
+    public static func tables(of name: String) -> [String] {
+        switch name {
+        case "mysql_servers": return ["mysql_servers"]
+        case "mysql_servers_v2": return AdminModule.mysqlServers.tables
+        case "mysql_query_rules": return AdminModule.mysqlQueryRules.tables
+        case "mysql_users": return AdminModule.mysqlUsers.tables
+        case "proxysql_servers": return AdminModule.proxysqlServers.tables
+        default: return []
+        }
+    }
+
+    /// The checksum of a table module from its rows as the runtime tables show them (NULL hashed as empty).
+    public static func checksum(ofTables tables: [[[String?]]]) -> String {
+        var hasher = FNV1a()
+        for rows in tables {
+            for row in rows {
+                for value in row { hasher.add(value ?? "") }
             }
-        default:
-            let tables: [String]
-            switch name {
-            case "mysql_servers": tables = ["mysql_servers"]
-            case "mysql_servers_v2": tables = AdminModule.mysqlServers.tables
-            case "mysql_query_rules": tables = AdminModule.mysqlQueryRules.tables
-            case "mysql_users": tables = AdminModule.mysqlUsers.tables
-            default: tables = AdminModule.proxysqlServers.tables
-            }
-            for table in tables {
-                for row in runtime.tables[table]?.rows ?? [] {
-                    for value in row { hasher.add(SQLiteRunner.text(value) ?? "") }
-                }
-            }
+        }
+        return render(hasher.value)
+    }
+
+    /// The checksum of a variables module: its variables by name, the per-node ones left out.
+    public static func checksum(ofVariables variables: [(String, String)], prefix: String) -> String {
+        var hasher = FNV1a()
+        for (key, value) in variables.sorted(by: { $0.0 < $1.0 }) where key.hasPrefix(prefix) && !nodeLocalVariables.contains(key) {
+            hasher.add(key)
+            hasher.add(value)
         }
         return render(hasher.value)
     }
