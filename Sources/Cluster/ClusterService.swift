@@ -18,6 +18,8 @@ public final class ClusterService {
     private var stopped = false
     /// Modules being fetched from a peer: one fetch per module at a time.
     private var syncing: Set<String> = []
+    /// Per module, the peer and checksum whose fetch did not apply (it did not hash to what was advertised).
+    private var rejected: [String: String] = [:]
     static let timeoutMs = 1_000
 
     /// One peer's connection and what the last polls found.
@@ -164,6 +166,8 @@ public final class ClusterService {
             case .none:
                 break
             case .sync(let source, let expected):
+                // What this peer advertised failed once already: not fetched again until it advertises something else.
+                if rejected[module.name] == "\(source) \(expected.checksum)" { continue }
                 guard let link = links[source], !link.busy, let connection = link.connection, connection.isOpen else { continue }
                 sync(module, from: source, link, connection, expected: expected)
             case .conflict(let peer):
@@ -202,10 +206,12 @@ public final class ClusterService {
                 try host.applyModule(module, tables: module.variablePrefix == nil ? results.map(\.rows) : [], variables: variables,
                                      from: source, expected: expected)
                 let ms = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
+                rejected[module.name] = nil
                 logger.notice("cluster: module taken from a peer", metadata: [
                     "module": "\(module.name)", "peer": "\(source)", "checksum": "\(expected.checksum)",
                     "epoch": "\(expected.epoch)", "ms": "\(ms)"])
             } catch {
+                rejected[module.name] = "\(source) \(expected.checksum)"
                 logger.warning("cluster: module from a peer not applied", metadata: [
                     "module": "\(module.name)", "peer": "\(source)", "error": "\(error)"])
             }

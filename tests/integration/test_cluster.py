@@ -11,6 +11,7 @@ import time
 import pytest
 
 from admin_helpers import Admin, JunctionProcess, proxy_login
+from fake_peer import FakePeer
 from conftest import DIRECT, HOST, LAB_PORT, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's cluster"), pytest.mark.proxy_only]
@@ -145,3 +146,55 @@ def test_a_peer_refusing_the_cluster_credentials_is_logged_once_and_not_shown(tm
         for j in (a, b):
             rc = j.stop()
             assert rc == 0, f"junction exited with {rc}:\n{j.log()}"
+
+
+@pytest.mark.parametrize("mode", ["lying", "garbage"])
+def test_a_peer_that_lies_or_talks_garbage_changes_nothing(tmp_path, lab, mode):
+    """A fake peer advertising a newer servers configuration whose rows do not hash to its checksum (lying), or
+    answering with bytes that are no MySQL answer (garbage): nothing is applied, the node keeps serving, and the log
+    says which peer and why."""
+    fake_port = 17262
+    peer = FakePeer(fake_port, mode)
+    (tmp_path / "a").mkdir()
+    a = JunctionProcess(tmp_path / "a", NODES[0][0], NODES[0][1])
+    a.write_config(admin_credentials="admin:admin;cluster1:secret", admin_variables=cluster_admin_variables(),
+                   sections=f'proxysql_servers = ( {{ hostname="{HOST}", port={fake_port} }} )\n')
+    try:
+        a.start()
+        admin = a.admin()
+        before = served_servers(admin)
+        if mode == "lying":
+            wait_until(lambda: "not applied" in a.log(), timeout=20, what="the refused module in the log")
+            assert "0xDEADBEEF" in a.log() and f":{fake_port}" in a.log()
+            assert any("runtime_mysql_servers" in q for q in peer.queries), "the module was fetched"
+            time.sleep(1.5)  # several polls more
+            assert a.log().count("not applied") == 1, "the same lie is fetched and logged once"
+        else:
+            wait_until(lambda: "cluster peer unreachable or refusing" in a.log(), timeout=20, what="the garbage in the log")
+            time.sleep(1)
+        assert served_servers(admin) == before, "nothing from the peer reached the runtime"
+        assert ("10.66.66.66",) not in {(r[0],) for r in admin.rows("SELECT hostname FROM disk.mysql_servers")}
+        conn = proxy_login(NODES[0][1], "app", "app")
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1")
+            assert cur.fetchone() == (1,)
+        conn.close()
+    finally:
+        peer.stop()
+        rc = a.stop()
+        assert rc == 0, f"junction exited with {rc}:\n{a.log()}"
+
+
+def test_a_node_restarted_with_a_stale_config_takes_the_clusters_and_pushes_nothing(nodes):
+    a, b = nodes[0].admin(), nodes[1].admin()
+    c_node = nodes[2]
+    assert c_node.stop() == 0
+    a.run(f"INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (6, '{HOST}', {LAB_PORT + 2})")
+    assert a.run("LOAD MYSQL SERVERS TO RUNTIME") == 0
+    added = (6, HOST, LAB_PORT + 2)
+    wait_until(lambda: added in served_servers(b), timeout=20, what="B taking A's change")
+    c_node.start()  # its disk still has the old servers: at version 1 it follows the cluster
+    c = c_node.admin()
+    wait_until(lambda: added in served_servers(c), timeout=20, what="the restarted node taking the cluster's servers")
+    time.sleep(1.5)
+    assert added in served_servers(a) and added in served_servers(b), "nobody took the restarted node's stale servers"
