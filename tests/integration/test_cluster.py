@@ -6,6 +6,8 @@ stops one module. A peer with the wrong cluster password is logged once and not 
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 import pytest
@@ -185,10 +187,17 @@ def test_a_peer_that_lies_or_talks_garbage_changes_nothing(tmp_path, lab, mode):
         assert rc == 0, f"junction exited with {rc}:\n{a.log()}"
 
 
-def test_a_node_restarted_with_a_stale_config_takes_the_clusters_and_pushes_nothing(nodes):
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+def test_a_node_restarted_with_a_stale_config_takes_the_clusters_and_pushes_nothing(nodes, how):
+    """A node stopped (or killed with SIGKILL) misses a change: the others carry on and take it among themselves;
+    restarted with its old configuration on disk (its modules at version 1), it takes the cluster's."""
     a, b = nodes[0].admin(), nodes[1].admin()
     c_node = nodes[2]
-    assert c_node.stop() == 0
+    if how == "stopped":
+        assert c_node.stop() == 0
+    else:
+        os.kill(c_node.proc.pid, signal.SIGKILL)
+        c_node.proc.wait(timeout=10)
     a.run(f"INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (6, '{HOST}', {LAB_PORT + 2})")
     assert a.run("LOAD MYSQL SERVERS TO RUNTIME") == 0
     added = (6, HOST, LAB_PORT + 2)
@@ -198,3 +207,44 @@ def test_a_node_restarted_with_a_stale_config_takes_the_clusters_and_pushes_noth
     wait_until(lambda: added in served_servers(c), timeout=20, what="the restarted node taking the cluster's servers")
     time.sleep(1.5)
     assert added in served_servers(a) and added in served_servers(b), "nobody took the restarted node's stale servers"
+
+
+def test_the_tutorials_setup_by_sql_on_one_node_and_by_file_on_the_others(tmp_path, lab):
+    """Node A starts with no cluster settings and is set up by SQL as the tutorial does; B and C by their config
+    files. A change loaded on B is then served by A, and A's admin variables (loaded last) reach B and C."""
+    started = []
+    try:
+        for i, (admin, proxy) in enumerate(NODES):
+            (tmp_path / f"n{i}").mkdir()
+            j = JunctionProcess(tmp_path / f"n{i}", admin, proxy)
+            if i == 0:
+                j.write_config(admin_credentials="admin:admin")
+            else:
+                j.write_config(admin_credentials="admin:admin;cluster1:secret", admin_variables=cluster_admin_variables(),
+                               sections=peers_section(NODES))
+            j.start()
+            started.append(j)
+        a, b, c = (j.admin() for j in started)
+        for sql in ['set admin-admin_credentials="admin:admin;cluster1:secret"', "set admin-cluster_username='cluster1'",
+                    "set admin-cluster_password='secret'", "set admin-cluster_check_interval_ms=200",
+                    "set admin-cluster_check_status_frequency=100", "LOAD ADMIN VARIABLES TO RUNTIME",
+                    "SAVE ADMIN VARIABLES TO DISK"]:
+            a.run(sql)
+        for admin_port, _ in NODES:
+            a.run(f"insert into proxysql_servers(hostname, port, weight, comment) values ('{HOST}', {admin_port}, 1, 'node')")
+        a.run("LOAD PROXYSQL SERVERS TO RUNTIME")
+        a.run("SAVE PROXYSQL SERVERS TO DISK")
+        b.run(f"INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (8, '{HOST}', {LAB_PORT + 1})")
+        assert b.run("LOAD MYSQL SERVERS TO RUNTIME") == 0
+        wait_until(lambda: (8, HOST, LAB_PORT + 1) in served_servers(a), timeout=20, what="B's server on A")
+        for other in (b, c):
+            wait_until(lambda: other.rows("SELECT variable_value FROM runtime_global_variables "
+                                          "WHERE variable_name='admin-cluster_check_status_frequency'") == [("100",)],
+                       timeout=20, what="A's admin variables on the other nodes")
+            # Each node keeps its own interfaces.
+            assert other.rows("SELECT variable_value FROM runtime_global_variables WHERE variable_name='admin-mysql_ifaces'") \
+                != a.rows("SELECT variable_value FROM runtime_global_variables WHERE variable_name='admin-mysql_ifaces'")
+    finally:
+        for j in started:
+            rc = j.stop()
+            assert rc == 0, f"junction exited with {rc}:\n{j.log()}"
