@@ -76,7 +76,7 @@ let package = Package(
         ]),
         // Fuzz targets for every parser of outside input; @testable, so built with testing enabled (scripts/fuzz.sh).
         .target(name: "JunctionFuzzTargets", dependencies: [
-            "MySQLProtocol", "MySQLClient", "SQLText", "Proxy", "Admin", "JunctionConfig", "QueryRouting",
+            "MySQLProtocol", "MySQLClient", "SQLText", "Proxy", "Admin", "JunctionConfig", "QueryRouting", "Cluster",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // libFuzzer's entry point over those targets, or a replay runner without libFuzzer (scripts/fuzz.sh).

@@ -135,14 +135,7 @@ public final class ClusterService {
         if let global, global == link.lastGlobalChecksum, !link.modules.isEmpty { return loop.makeSucceededFuture(nil) }
         return connection.query("SELECT name, version, epoch, checksum FROM runtime_checksums_values ORDER BY name",
                                 timeoutMs: Self.timeoutMs).flatMapThrowing { result in
-            var modules: [String: PeerModuleState.Advertised] = [:]
-            for row in result.rows {
-                guard row.count == 4, let name = row[0], let version = row[1].flatMap({ Int($0) }),
-                      let epoch = row[2].flatMap({ Int($0) }), let checksum = row[3] else {
-                    throw ClusterError.malformedAnswer("runtime_checksums_values row \(row.map { $0 ?? "NULL" })")
-                }
-                modules[name] = PeerModuleState.Advertised(version: version, epoch: epoch, checksum: checksum)
-            }
+            let modules = try PeerModuleState.advertised(from: result.rows)
             link.lastGlobalChecksum = global
             return modules
         }

@@ -35,6 +35,19 @@ public struct PeerModuleState: Equatable, Sendable {
         }
     }
 
+    /// A peer's `runtime_checksums_values` rows (name, version, epoch, checksum), by module name.
+    public static func advertised(from rows: [[String?]]) throws -> [String: Advertised] {
+        var modules: [String: Advertised] = [:]
+        for row in rows {
+            guard row.count == 4, let name = row[0], let version = row[1].flatMap({ Int($0) }),
+                  let epoch = row[2].flatMap({ Int($0) }), let checksum = row[3] else {
+                throw ClusterError.malformedAnswer("runtime_checksums_values row \(row.map { $0 ?? "NULL" })")
+            }
+            modules[name] = Advertised(version: version, epoch: epoch, checksum: checksum)
+        }
+        return modules
+    }
+
     /// The state after a poll that found `advertised` on the peer while this node has `localChecksum`.
     public static func polled(_ previous: PeerModuleState?, advertised: Advertised, localChecksum: String?, now: Int) -> PeerModuleState {
         var state = previous ?? PeerModuleState(version: advertised.version, epoch: advertised.epoch, checksum: advertised.checksum,

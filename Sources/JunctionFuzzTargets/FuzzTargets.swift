@@ -24,6 +24,8 @@ public enum FuzzTargets {
                run: WireTargets.responseTracker),
         Target(name: "client-login", summary: "ClientLogin: Junction logging in to a backend (or the monitor to a server) that lies",
                run: WireTargets.clientLogin),
+        Target(name: "peer-answers", summary: "a cluster peer's answers: result sets, runtime_checksums_values, stats_mysql_global, fetched rows",
+               run: WireTargets.peerAnswers),
         Target(name: "sql-text", summary: "tokenizer, digest (every option), classifier, SET parser, local SET check, KILL, query annotations",
                run: TextTargets.sqlText),
         Target(name: "admin-parser", summary: "AdminStatementText and AdminCommandParser: a statement on the admin port",

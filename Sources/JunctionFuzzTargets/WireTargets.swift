@@ -1,4 +1,6 @@
+import Cluster
 import NIOCore
+@testable import Admin
 @testable import MySQLClient
 @testable import MySQLProtocol
 @testable import Proxy
@@ -114,6 +116,30 @@ enum WireTargets {
             case .continues: continue
             case .localInfileRequested: tracker.localInfileDataSent()
             case .ended, .protocolViolation: return
+            }
+        }
+    }
+
+    /// A cluster peer's answers to a polling node: result sets read as `MySQLClientConnection` reads them, then
+    /// taken as `runtime_checksums_values`, `stats_mysql_global` and fetched module rows.
+    @Sendable static func peerAnswers(_ data: UnsafeRawBufferPointer) {
+        var input = FuzzInput(data)
+        var reader = TextResultReader()
+        for packet in packets(&input, limit: 256) {
+            switch reader.packetReceived(packet) {
+            case .needMore:
+                continue
+            case .failed:
+                return
+            case .done(let result):
+                _ = try? PeerModuleState.advertised(from: result.rows)
+                let peer = ClusterSettings.Peer(address: PeerAddress(hostname: "peer", port: 6032))
+                _ = PeerMetrics.from(globalStatus: result.rows, peer: peer, responseTimeMs: 1, nowMs: 0)
+                _ = RuntimeChecksums.checksum(ofTables: [result.rows])
+                _ = RuntimeChecksums.checksum(ofVariables: result.rows.compactMap { row in
+                    row.count == 2 ? row[0].map { ($0, row[1] ?? "") } : nil
+                }, prefix: "mysql-")
+                return
             }
         }
     }

@@ -27,6 +27,11 @@ struct TextResultReader {
     private enum State { case first, columns(left: Int), columnsEOF, rows }
     private var state = State.first
     private var result = MySQLTextResult(columns: [], rows: [], affectedRows: 0)
+    private var resultBytes = 0
+    static let maxColumns: UInt64 = 4_096
+    /// Junction's own queries (monitor checks, cluster fetches) read small results: a server or peer that sends
+    /// more is refused rather than buffered without end.
+    static let maxResultBytes = 64 << 20
 
     mutating func packetReceived(_ payload: ByteBuffer) -> Step {
         let kind = ResponsePacketKind.peek(payload)
@@ -41,7 +46,10 @@ struct TextResultReader {
                 return .done(result)
             }
             var copy = payload
-            guard let count = copy.readLengthEncodedInteger(), count > 0 else { return .failed(.protocolViolation("bad column count")) }
+            // A server has at most 4,096 columns; a larger count is a lie, not a reason to trap converting it.
+            guard let count = copy.readLengthEncodedInteger(), count > 0, count <= Self.maxColumns else {
+                return .failed(.protocolViolation("bad column count"))
+            }
             state = .columns(left: Int(count))
             return .needMore
         case .columns(let left):
@@ -55,6 +63,8 @@ struct TextResultReader {
             return .needMore
         case .rows:
             if kind == .eof { return .done(result) }
+            resultBytes += payload.readableBytes
+            guard resultBytes <= Self.maxResultBytes else { return .failed(.protocolViolation("result larger than \(Self.maxResultBytes) bytes")) }
             var copy = payload
             var row: [String?] = []
             row.reserveCapacity(result.columns.count)
