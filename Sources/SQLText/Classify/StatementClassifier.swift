@@ -17,7 +17,20 @@ public enum StatementClassifier {
 
     /// Ends in FOR UPDATE / FOR SHARE (maybe with NOWAIT, SKIP LOCKED, OF t) or LOCK IN SHARE MODE.
     private static func isLockingRead(_ s: TokenizedStatement) -> Bool {
-        let last = s.lastTokens
+        guard !s.isCut else { return isLockingRead(Array(s.lastTokens), s) }
+        let count = s.tokens.count
+        for index in stride(from: count - 1, through: max(0, count - TokenizedStatement.lastTokenCount), by: -1) {
+            if s.isKeyword(index, "FOR") {
+                if s.isKeyword(index + 1, "UPDATE") || s.isKeyword(index + 1, "SHARE") { return true }
+            } else if s.isKeyword(index, "LOCK") {
+                if s.isKeyword(index + 1, "IN"), s.isKeyword(index + 2, "SHARE"), s.isKeyword(index + 3, "MODE") { return true }
+            }
+        }
+        return false
+    }
+
+    /// The same over the last tokens of a cut statement.
+    private static func isLockingRead(_ last: [SQLToken], _ s: TokenizedStatement) -> Bool {
         func isKeyword(_ index: Int, _ keyword: StaticString) -> Bool { index < last.count && s.isKeyword(last[index], keyword) }
         for index in stride(from: last.count - 1, through: 0, by: -1) {
             if isKeyword(index, "FOR") {

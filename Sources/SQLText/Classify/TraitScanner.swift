@@ -13,7 +13,8 @@ struct TraitScanner: Sendable {
 
     private enum AwaitedCall { case previousResult, advisoryLock }
 
-    mutating func scan(_ token: SQLToken, in bytes: [UInt8]) {
+    @inline(__always)
+    mutating func scan(_ token: SQLToken, in bytes: UnsafeBufferPointer<UInt8>) {
         if let call = awaitingCall {
             awaitingCall = nil
             if bytes[token.start] == UInt8(ascii: "(") {
@@ -29,20 +30,21 @@ struct TraitScanner: Sendable {
         case .userVariable:
             traits.usesUserVariables = true
         case .systemVariable:
-            let name = bytes[token.start..<token.end]
+            let name = Word(bytes: bytes, start: token.start, end: token.end)
             if Self.hasSuffix(name, "IDENTITY") || Self.hasSuffix(name, "LAST_INSERT_ID") { traits.usesLastInsertID = true }
             else if Self.hasSuffix(name, "WARNING_COUNT") || Self.hasSuffix(name, "ERROR_COUNT") { traits.readsPreviousResult = true }
             else if Self.hasSuffix(name, "AUTOCOMMIT") { traits.readsAutocommit = true }
         case .punctuation:
             if bytes[token.start] == UInt8(ascii: ";") { sawSemicolon = true; startsStatement = true }
         case .word:
-            wordScanned(bytes[token.start..<token.end], atStatementStart: atStatementStart)
+            wordScanned(Word(bytes: bytes, start: token.start, end: token.end), atStatementStart: atStatementStart)
         default:
             if sawSemicolon { traits.isMultiStatement = true }
         }
     }
 
-    private mutating func wordScanned(_ word: ArraySlice<UInt8>, atStatementStart: Bool) {
+    @inline(__always)
+    private mutating func wordScanned(_ word: Word, atStatementStart: Bool) {
         if sawSemicolon { traits.isMultiStatement = true }
         switch word.count {
         case 3, 4, 5, 6, 7:
@@ -65,19 +67,29 @@ struct TraitScanner: Sendable {
         }
     }
 
+    /// A token's bytes, without the retain an `ArraySlice` would take.
+    struct Word {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let start: Int
+        let end: Int
+        var count: Int { end - start }
+    }
+
     /// `word` is `keyword` (upper-case ASCII), ignoring ASCII case.
-    static func equals(_ word: ArraySlice<UInt8>, _ keyword: StaticString) -> Bool {
+    @inline(__always)
+    static func equals(_ word: Word, _ keyword: StaticString) -> Bool {
         word.count == keyword.utf8CodeUnitCount && hasSuffix(word, keyword)
     }
 
     /// `word` ends in `suffix` (upper-case ASCII), ignoring ASCII case.
-    static func hasSuffix(_ word: ArraySlice<UInt8>, _ suffix: StaticString) -> Bool {
+    @inline(__always)
+    static func hasSuffix(_ word: Word, _ suffix: StaticString) -> Bool {
         let count = suffix.utf8CodeUnitCount
         guard word.count >= count else { return false }
         let expected = suffix.utf8Start
-        var index = word.endIndex - count
+        var index = word.end - count
         for offset in 0..<count {
-            let byte = word[index]
+            let byte = word.bytes[index]
             if (byte &- 97 < 26 ? byte &- 32 : byte) != expected[offset] { return false }
             index += 1
         }

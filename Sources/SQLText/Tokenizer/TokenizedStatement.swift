@@ -7,12 +7,23 @@ public struct TokenizedStatement: Sendable {
     public let bytes: [UInt8]
     /// The statement's tokens: all of them, or the first `keptTokenLimit` (see `isCut`).
     public let tokens: [SQLToken]
-    /// The last tokens (up to `lastTokenCount`), in order.
-    public let lastTokens: [SQLToken]
     /// How many tokens the statement has.
     public let tokenCount: Int
-    /// What needs every token, gathered while tokenizing.
-    let scanner: TraitScanner
+    /// The last `lastTokenCount` tokens of a cut statement, oldest first (empty when nothing was cut).
+    private let cutTail: [SQLToken]
+    /// What needs every token of a cut statement, gathered while tokenizing (a statement that is not cut is scanned
+    /// from `tokens` when classified: the common case pays nothing here).
+    private let cutScanner: TraitScanner
+
+    /// The traits that need every token.
+    var scanner: TraitScanner {
+        guard !isCut else { return cutScanner }
+        var scanner = TraitScanner()
+        bytes.withUnsafeBufferPointer { buffer in
+            for token in tokens { scanner.scan(token, in: buffer) }
+        }
+        return scanner
+    }
 
     public static let keptTokenLimit = 4096
     public static let lastTokenCount = 8
@@ -20,26 +31,57 @@ public struct TokenizedStatement: Sendable {
     /// The statement has more tokens than `tokens` holds: parsers that need all of them give up.
     public var isCut: Bool { tokenCount > tokens.count }
 
+    /// The last tokens (up to `lastTokenCount`), in order.
+    public var lastTokens: ArraySlice<SQLToken> { isCut ? cutTail[...] : tokens.suffix(Self.lastTokenCount) }
+
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var tokens: [SQLToken] = []
         // About one token per 4 bytes of SQL: one allocation instead of a doubling series.
         tokens.reserveCapacity(min(bytes.count / 4 + 4, 1024))
-        var last = [SQLToken](repeating: SQLToken(kind: .punctuation, start: 0, end: 0), count: Self.lastTokenCount)
-        var scanner = TraitScanner()
+        var cut: CutState?
         var count = 0
         var tokenizer = SQLTokenizer(bytes)
         while let token = tokenizer.next() {
-            if count < Self.keptTokenLimit { tokens.append(token) }
-            last[count % Self.lastTokenCount] = token
-            scanner.scan(token, in: bytes)
+            if count < Self.keptTokenLimit {
+                tokens.append(token)
+            } else {
+                Self.cutTokenArrived(token, index: count, kept: tokens, bytes: bytes, cut: &cut)
+            }
             count += 1
         }
         self.tokens = tokens
         self.tokenCount = count
-        let kept = min(count, Self.lastTokenCount)
-        self.lastTokens = (count - kept..<count).map { last[$0 % Self.lastTokenCount] }
-        self.scanner = scanner
+        if let cut {
+            // The ring's oldest entry is the one the next token would have replaced.
+            let start = count % Self.lastTokenCount
+            self.cutTail = Array(cut.tail[start...] + cut.tail[..<start])
+            self.cutScanner = cut.scanner
+        } else {
+            self.cutTail = []
+            self.cutScanner = TraitScanner()
+        }
+    }
+
+    /// A cut statement's last tokens (a ring) and what needs all of its tokens.
+    private struct CutState {
+        var tail: [SQLToken]
+        var scanner = TraitScanner()
+    }
+
+    /// A token past the kept ones: scanned, and remembered in the ring. Kept apart from the loop in `init`, which
+    /// every statement runs: the common case pays nothing for the rare one.
+    private static func cutTokenArrived(_ token: SQLToken, index: Int, kept: [SQLToken], bytes: [UInt8], cut: inout CutState?) {
+        bytes.withUnsafeBufferPointer { buffer in
+            if cut == nil {
+                // The statement is cut: what needs every token is gathered from here on, the kept ones first.
+                var state = CutState(tail: Array(kept.suffix(lastTokenCount)))
+                for token in kept { state.scanner.scan(token, in: buffer) }
+                cut = state
+            }
+            cut!.scanner.scan(token, in: buffer)
+            cut!.tail[index % lastTokenCount] = token
+        }
     }
 
     public init(_ text: String) { self.init(Array(text.utf8)) }
