@@ -10,10 +10,10 @@ public protocol ClusterHost: AnyObject {
     func recordPeerMetrics(_ peer: PeerAddress, _ metrics: PeerMetrics)
     /// Drops the shown state of peers no longer in `proxysql_servers`.
     func forgetPeers(except peers: Set<PeerAddress>)
-    /// Takes a module fetched from `peer` (rows of `module.tables`, or its variables): checked against `expected`'s
-    /// checksum, then made MEMORY, RUNTIME (with the peer's epoch) and, when the module says so, DISK. Throws and
-    /// changes nothing when the rows do not hash to the advertised checksum.
-    func applyModule(_ module: SyncModule, tables: [[[String?]]], variables: [(String, String)], from peer: PeerAddress,
+    /// Takes a module fetched from `peer` (the answers to `module.fetchQueries`, in order): checked against
+    /// `expected`'s checksum, then made MEMORY, RUNTIME (with the peer's epoch) and, when the module says so, DISK.
+    /// Throws and changes nothing when the rows do not hash to the advertised checksum.
+    func applyModule(_ module: SyncModule, results: [(columns: [String], rows: [[String?]])], from peer: PeerAddress,
                      expected: PeerModuleState) throws
 }
 
@@ -21,18 +21,15 @@ public protocol ClusterHost: AnyObject {
 public struct SyncModule: Equatable, Sendable {
     /// The checksum that decides (`mysql_servers_v2` for the servers).
     public var name: String
-    /// Runtime tables fetched, in checksum order; empty for a variables module.
-    public var tables: [String]
-    /// "mysql-" or "admin-" for a variables module.
-    public var variablePrefix: String?
+    /// What is sent to the source peer to take the module (`ClusterFetchQueries`).
+    public var fetchQueries: [String]
     /// `admin-cluster_<module>_diffs_before_sync`: 0 turns syncing the module off.
     public var diffsBeforeSync: Int
     public var saveToDisk: Bool
 
-    public init(name: String, tables: [String], variablePrefix: String?, diffsBeforeSync: Int, saveToDisk: Bool) {
+    public init(name: String, diffsBeforeSync: Int, saveToDisk: Bool) {
         self.name = name
-        self.tables = tables
-        self.variablePrefix = variablePrefix
+        self.fetchQueries = ClusterFetchQueries.queries(forChecksum: name)
         self.diffsBeforeSync = diffsBeforeSync
         self.saveToDisk = saveToDisk
     }

@@ -178,12 +178,9 @@ public final class ClusterService {
         syncing.insert(module.name)
         link.busy = true
         let started = NIODeadline.now()
-        let queries = module.variablePrefix.map {
-            ["SELECT variable_name, variable_value FROM runtime_global_variables WHERE variable_name LIKE '\($0)%'"]
-        } ?? module.tables.map { "SELECT * FROM runtime_\($0)" }
         var results: [MySQLTextResult] = []
         var chain = loop.makeSucceededVoidFuture()
-        for sql in queries {
+        for sql in module.fetchQueries {
             chain = chain.flatMap { connection.query(sql, timeoutMs: Self.timeoutMs) }.map { results.append($0) }
         }
         chain.whenComplete { [self] result in
@@ -192,12 +189,7 @@ public final class ClusterService {
             guard !stopped, let host else { return }
             do {
                 try result.get()
-                let variables = module.variablePrefix == nil ? [] : results.first?.rows.compactMap { row -> (String, String)? in
-                    guard row.count == 2, let name = row[0] else { return nil }
-                    return (name, row[1] ?? "")
-                } ?? []
-                try host.applyModule(module, tables: module.variablePrefix == nil ? results.map(\.rows) : [], variables: variables,
-                                     from: source, expected: expected)
+                try host.applyModule(module, results: results.map { (columns: $0.columns, rows: $0.rows) }, from: source, expected: expected)
                 let ms = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
                 rejected[module.name] = nil
                 logger.notice("cluster: module taken from a peer", metadata: [

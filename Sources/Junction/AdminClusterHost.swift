@@ -23,19 +23,18 @@ final class AdminClusterHost: ClusterHost {
                                checkIntervalMs: Int(variables["admin-cluster_check_interval_ms"] ?? "") ?? 1_000,
                                checkStatusFrequency: Int(variables["admin-cluster_check_status_frequency"] ?? "") ?? 10,
                                peers: peers, nodeUUID: nodeUUID, adminInterfaces: variables["admin-mysql_ifaces"] ?? "",
-                               modules: AdminExecutor.clusterModules.map { name, module in
+                               modules: AdminExecutor.clusterModules.map { name, _ in
             // The variables are named after the module (`mysql_servers`), the decision after its checksum.
             let setting = name == "mysql_servers_v2" ? "mysql_servers" : name
-            return SyncModule(name: name, tables: RuntimeChecksums.tables(of: name),
-                              variablePrefix: module.variablePrefix,
+            return SyncModule(name: name,
                               diffsBeforeSync: Int(variables["admin-cluster_\(setting)_diffs_before_sync"] ?? "") ?? 3,
                               saveToDisk: variables["admin-cluster_\(setting)_save_to_disk"] != "false")
         })
     }
 
-    func applyModule(_ module: SyncModule, tables: [[[String?]]], variables: [(String, String)], from peer: PeerAddress,
+    func applyModule(_ module: SyncModule, results: [(columns: [String], rows: [[String?]])], from peer: PeerAddress,
                      expected: PeerModuleState) throws {
-        try executor.applyClusterModule(checksumName: module.name, tables: tables, variables: variables,
+        try executor.applyClusterModule(checksumName: module.name, results: results.map { ClusterResultSet(columns: $0.columns, rows: $0.rows) },
                                         expectedChecksum: expected.checksum, epoch: expected.epoch, saveToDisk: module.saveToDisk)
     }
 

@@ -128,6 +128,7 @@ public struct JunctionApp {
         do {
             let database = try AdminDatabase(datadir: startup.datadir)
             let executor = try AdminExecutor(database: database, target: target, configFilePath: startup.configPath, logger: logger)
+            if let version = startup.file.clusterPresentedVersion, !version.isEmpty { executor.presentVersion(version) }
             try executor.start(configFile: startup.file, databaseExisted: existed, reload: options.reload)
             return executor
         } catch let error as AdminError {

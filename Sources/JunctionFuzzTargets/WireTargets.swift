@@ -135,10 +135,10 @@ enum WireTargets {
                 _ = try? PeerModuleState.advertised(from: result.rows)
                 let peer = ClusterSettings.Peer(address: PeerAddress(hostname: "peer", port: 6032))
                 _ = PeerMetrics.from(globalStatus: result.rows, peer: peer, responseTimeMs: 1, nowMs: 0)
-                _ = RuntimeChecksums.checksum(ofTables: [result.rows])
-                _ = RuntimeChecksums.checksum(ofVariables: result.rows.compactMap { row in
-                    row.count == 2 ? row[0].map { ($0, row[1] ?? "") } : nil
-                }, prefix: "mysql-")
+                let set = ClusterResultSet(columns: result.columns, rows: result.rows)
+                for name in RuntimeChecksums.moduleNames {
+                    _ = ClusterRowSets.checksum(of: name, sets: [set, set])
+                }
                 return
             }
         }

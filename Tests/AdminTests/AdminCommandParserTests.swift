@@ -28,8 +28,8 @@ struct AdminCommandParserTests {
     }
 
     @Test func clusterPeerStatements() {
-        #expect(AdminCommandParser.parse("PROXY_SELECT a, b FROM runtime_mysql_users") == .sql("SELECT a, b FROM runtime_mysql_users"))
-        #expect(AdminCommandParser.parse("  proxy_select 1") == .sql("SELECT 1"))
+        #expect(AdminCommandParser.parse("PROXY_SELECT a, b FROM runtime_mysql_users") == .proxySelect(table: "runtime_mysql_users", sql: "SELECT a, b FROM runtime_mysql_users"))
+        #expect(AdminCommandParser.parse("  proxy_select 1") == .proxySelect(table: "", sql: "SELECT 1"))
         #expect(AdminCommandParser.parse("PROXYSQL CLUSTER_NODE_UUID 1b2C-x 0.0.0.0:6032;127.0.0.1:6033")
                 == .clusterNodeUUID(uuid: "1b2C-x", adminInterfaces: "0.0.0.0:6032;127.0.0.1:6033"))
     }

@@ -115,10 +115,10 @@ class FakePeer:
                                [["mysql_servers_v2", "9", "4000000000", "0xDEADBEEF"]])
         if "STATS_MYSQL_GLOBAL" in upper:
             return _result_set(["Variable_Name", "Variable_Value"], [["ProxySQL_Uptime", "5"]])
-        if "RUNTIME_MYSQL_SERVERS" in upper:
+        if "FROM MYSQL_SERVERS_V2" in upper:
             return _result_set(["hostgroup_id", "hostname", "port", "gtid_port", "status", "weight", "compression",
                                 "max_connections", "max_replication_lag", "use_ssl", "max_latency_ms", "comment"],
                                [["66", "10.66.66.66", "3306", "0", "ONLINE", "1", "0", "1000", "0", "0", "0", "from a liar"]])
-        if upper.startswith("SELECT * FROM RUNTIME_"):
+        if upper.startswith("PROXY_SELECT"):
             return _result_set(["x"], [])
         return [b"\xff" + struct.pack("<H", 1064) + b"#42000unknown to the fake peer"]

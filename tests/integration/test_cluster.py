@@ -168,7 +168,7 @@ def test_a_peer_that_lies_or_talks_garbage_changes_nothing(tmp_path, lab, mode):
         if mode == "lying":
             wait_until(lambda: "not applied" in a.log(), timeout=20, what="the refused module in the log")
             assert "0xDEADBEEF" in a.log() and f":{fake_port}" in a.log()
-            assert any("runtime_mysql_servers" in q for q in peer.queries), "the module was fetched"
+            assert any("FROM mysql_servers_v2" in q for q in peer.queries), "the module was fetched"
             time.sleep(1.5)  # several polls more
             assert a.log().count("not applied") == 1, "the same lie is fetched and logged once"
         else:

@@ -26,6 +26,9 @@ public enum AdminCommand: Equatable, Sendable {
     /// `CHECKSUM [MEMORY|DISK] MYSQL <what>`: the tables to checksum, and in which schema.
     case checksum(schema: AdminSchemaName, tables: [String])
     case selectGlobalChecksum
+    /// `PROXY_SELECT … FROM <table> …`: a cluster peer's fetch. Answered with the result set the node hashed for
+    /// that table, whatever columns it names (as ProxySQL does); `sql` (as a SELECT) for any other table.
+    case proxySelect(table: String, sql: String)
     /// `PROXYSQL CLUSTER_NODE_UUID <uuid> <admin interfaces>`: a cluster peer that polls this node says who it is.
     case clusterNodeUUID(uuid: String, adminInterfaces: String)
     /// `TRUNCATE [TABLE] [stats.]stats_mysql_query_digest[_reset]`.

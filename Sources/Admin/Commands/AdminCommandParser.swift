@@ -44,8 +44,11 @@ public enum AdminCommandParser {
         case "LOCK":
             return upper.hasPrefix("LOCK TABLE") ? .ignored : .sql(text.sql)
         case "PROXY_SELECT":
-            // A cluster peer's fetch: the runtime tables it names are answered from the live runtime, as always here.
-            return .sql("SELECT" + text.sql.drop { $0.isWhitespace }.dropFirst("PROXY_SELECT".count))
+            let sql = "SELECT" + text.sql.drop { $0.isWhitespace }.dropFirst("PROXY_SELECT".count)
+            let table = words.firstIndex { $0.uppercased() == "FROM" }.flatMap { index in
+                words.index(after: index) < words.endIndex ? words[words.index(after: index)] : nil
+            }
+            return .proxySelect(table: table.map { unquote(String($0)).lowercased() } ?? "", sql: sql)
         case "SELECT":
             if upper == "SELECT CONFIG FILE" { return .selectConfigFile }
             if upper == "SELECT GLOBAL_CHECKSUM()" { return .selectGlobalChecksum }

@@ -32,8 +32,9 @@ extension AdminExecutor {
     }
 
     /// MEMORY → RUNTIME: read, validate, apply, then record the new version and checksum.
-    /// - Parameter epoch: when the configuration was loaded: now, or a cluster peer's load it was taken from.
-    func loadToRuntime(_ module: AdminModule, in db: Database, epoch: Int? = nil) throws -> AdminResult {
+    /// - Parameter peer: the epoch and checksum of the cluster peer's load it was taken from; the epoch is kept when
+    ///   the configuration hashes here to the same checksum.
+    func loadToRuntime(_ module: AdminModule, in db: Database, peer: (epoch: Int, checksum: String)? = nil) throws -> AdminResult {
         var candidate = runtime
         if let prefix = module.variablePrefix {
             let rows = try Row.fetchAll(db, sql: "SELECT variable_name, variable_value FROM main.global_variables WHERE variable_name LIKE ?",
@@ -56,7 +57,7 @@ extension AdminExecutor {
         try candidate.validate(module)
         try target?.apply(candidate, changed: module)
         runtime = candidate
-        checksums.recordLoad(of: module, runtime: runtime, now: Int(Date().timeIntervalSince1970), peerEpoch: epoch)
+        checksums.recordLoad(of: module, runtime: runtime, now: Int(Date().timeIntervalSince1970), peer: peer)
         if module == .adminVariables { try adminVariablesApplied() }
         if let prefix = module.variablePrefix {
             // MEMORY shows what is live, normalised (`1` → `true`), as after ProxySQL's re-dump.

@@ -22,8 +22,9 @@ extension AdminExecutor {
         }
     }
 
-    /// Replaces the runtime `mysql_servers` (the monitor's placement) and makes it live; bumps the
-    /// `mysql_servers` version like a LOAD would. MEMORY keeps what the user wrote.
+    /// Replaces the runtime `mysql_servers` (the monitor's placement) and makes it live; `mysql_servers` gets a new
+    /// checksum and epoch (its version and `mysql_servers_v2` stay: peers do not take a monitor's placement). MEMORY
+    /// keeps what the user wrote.
     public func applyRuntimeServers(_ servers: [MySQLServerRow], reason: String) throws {
         let columns = ["hostgroup_id", "hostname", "port", "gtid_port", "status", "weight", "compression", "max_connections",
                        "max_replication_lag", "use_ssl", "max_latency_ms", "comment"]
@@ -37,7 +38,7 @@ extension AdminExecutor {
         try candidate.validate(.mysqlServers)
         try target?.apply(candidate, changed: .mysqlServers)
         runtime = candidate
-        checksums.recordLoad(of: .mysqlServers, runtime: runtime, now: Int(Date().timeIntervalSince1970))
+        checksums.recordMonitorChange(runtime: runtime, now: Int(Date().timeIntervalSince1970))
         logger.notice("runtime servers changed by the monitor", metadata: ["reason": "\(reason)"])
     }
 }

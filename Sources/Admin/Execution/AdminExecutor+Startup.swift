@@ -15,7 +15,7 @@ extension AdminExecutor {
                 try db.execute(sql: "INSERT OR REPLACE INTO main.global_variables VALUES (?, ?)", arguments: [definition.name, definition.defaultValue])
                 try db.execute(sql: "INSERT OR IGNORE INTO disk.global_variables VALUES (?, ?)", arguments: [definition.name, definition.defaultValue])
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO main.global_variables VALUES ('admin-version', ?)", arguments: [VariableCatalog.adminVersion])
+            try db.execute(sql: "INSERT OR REPLACE INTO main.global_variables VALUES ('admin-version', ?)", arguments: [version])
             for module in AdminModule.allCases where module.persists {
                 try copy(module, from: "disk", to: "main", in: db)
             }

@@ -35,6 +35,15 @@ public final class AdminExecutor {
         adminVariables = try AdminVariables()
     }
 
+    /// The version the admin reports (`SELECT @@version`, `admin-version`): Junction's, or the one it presents to
+    /// ProxySQL cluster peers (`cluster_presented_version`).
+    public var version: String { runtime.variables["admin-version"] ?? VariableCatalog.adminVersion }
+
+    /// Reports `version` instead of Junction's own; called before `start`.
+    public func presentVersion(_ version: String) {
+        runtime.variables["admin-version"] = version
+    }
+
     /// Answers one statement.
     public func execute(_ raw: String, session: AdminSessionInfo) -> AdminResult {
         let text = AdminStatementText(raw)
@@ -126,13 +135,14 @@ public final class AdminExecutor {
         case .checksum(let schema, let tables):
             let rows = try tables.map { table -> [String?] in
                 let content = try TableRows.read(table, schema: schema.rawValue, in: db)
-                var hasher = FNV1a()
-                for row in content.rows { for value in row { hasher.add(SQLiteRunner.text(value) ?? "") } }
-                return [table, RuntimeChecksums.render(hasher.value)]
+                return [table, ClusterChecksum.render(ClusterChecksum.rows(content.rows.map { $0.map(SQLiteRunner.text) }))]
             }
             return .rows(columns: ["table", "checksum"], rows: rows)
         case .selectGlobalChecksum:
             return .rows(columns: ["CHECKSUM"], rows: [[String(checksums.global)]])
+        case .proxySelect(let table, let sql):
+            if let served = servedToPeers(table) { return .rows(columns: served.columns, rows: served.rows) }
+            return try run(.sql(sql), text: text, in: db)
         case .clusterNodeUUID:
             return .done  // recorded by executeAsAdmin, which knows the session
         case .truncateQueryDigest:

@@ -17,9 +17,9 @@ enum ClientProbes {
         case "SELECT @@VERSION_COMMENT LIMIT 1", "SELECT @@VERSION_COMMENT":
             return .rows(columns: [versionComment], rows: [[versionComment]])
         case "SELECT CONCAT(@@VERSION, ' ', @@VERSION_COMMENT)":
-            return .rows(columns: ["concat(@@version, ' ', @@version_comment)"], rows: [[VariableCatalog.adminVersion + " Admin Module"]])
+            return .rows(columns: ["concat(@@version, ' ', @@version_comment)"], rows: [[executor.version + " Admin Module"]])
         case "SELECT VERSION()":
-            return .rows(columns: ["version()"], rows: [[VariableCatalog.adminVersion]])
+            return .rows(columns: ["version()"], rows: [[executor.version]])
         case "SELECT DATABASE()", "SELECT SCHEMA()":
             return .rows(columns: ["DATABASE()"], rows: [[database]])
         case "SELECT DATABASE() AS NAME":
@@ -39,12 +39,12 @@ enum ClientProbes {
         default:
             break
         }
-        if upper.hasPrefix("SHOW ") { return showProbe(upper) }
+        if upper.hasPrefix("SHOW ") { return showProbe(upper, executor: executor) }
         return systemVariables(text, executor: executor)
     }
 
     /// `SHOW VARIABLES WHERE Variable_name IN (...)` from connectors, and mysqldump's probes.
-    private static func showProbe(_ upper: String) -> AdminResult? {
+    private static func showProbe(_ upper: String, executor: AdminExecutor) -> AdminResult? {
         if upper.hasPrefix("SHOW VARIABLES WHERE VARIABLE_NAME IN ("), upper.containsASCIICaseInsensitive("'SYSTEM_TIME_ZONE'") {
             return .rows(columns: ["Variable_name", "Value"], rows: [
                 ["auto_increment_increment", "1"], ["max_allowed_packet", "4194304"], ["sql_mode", ""],
@@ -52,7 +52,7 @@ enum ClientProbes {
             ])
         }
         if upper == "SHOW GLOBAL VARIABLES LIKE 'VERSION'" || upper == "SHOW VARIABLES LIKE 'VERSION'" {
-            return .rows(columns: ["Variable_name", "Value"], rows: [["version", VariableCatalog.adminVersion]])
+            return .rows(columns: ["Variable_name", "Value"], rows: [["version", executor.version]])
         }
         if upper.hasPrefix("SHOW VARIABLES LIKE 'GTID\\_MODE'") || upper.hasPrefix("SHOW VARIABLES LIKE 'GTID_MODE'")
             || upper.hasPrefix("SHOW STATUS LIKE 'BINLOG_SNAPSHOT_GTID_EXECUTED'") {
@@ -90,7 +90,7 @@ enum ClientProbes {
     private static func value(of name: String, executor: AdminExecutor) -> String? {
         switch name {
         case "version_comment": return versionComment
-        case "version": return VariableCatalog.adminVersion
+        case "version": return executor.version
         case "max_allowed_packet": return executor.runtime.variables["mysql-max_allowed_packet"] ?? "67108864"
         case "read_only": return executor.readOnly ? "1" : "0"
         case "sql_mode", "license", "init_connect", "lower_case_table_names": return ""

@@ -83,7 +83,7 @@ public enum AdminReference {
         | `SELECT CONFIG FILE`, `SAVE CONFIG TO FILE <path>` | MEMORY rendered as a config file |
         | `CHECKSUM [MEMORY|DISK] MYSQL <SERVERS|USERS|QUERY RULES|VARIABLES|…>` | checksum of a table |
         | `SELECT GLOBAL_CHECKSUM()` | checksum over every module's runtime checksum and version |
-        | `PROXY_SELECT … FROM runtime_…` | a cluster peer's fetch: SELECT over the live runtime tables |
+        | `PROXY_SELECT … FROM runtime_…` | a cluster peer's fetch: the rows the module's checksum covers (other tables: a SELECT) |
         | `PROXYSQL CLUSTER_NODE_UUID <uuid> <admin interfaces>` | a cluster peer polling this node says who it is (`stats_proxysql_servers_clients_status`) |
         | `SAVE MYSQL DIGEST TO DISK`, `TRUNCATE stats_mysql_query_digest` | digest statistics to history / cleared |
         | `PROXYSQL READONLY`, `PROXYSQL READWRITE` | admin SQL read-only / writable |

@@ -11,6 +11,9 @@ public struct JunctionConfigFile: Sendable {
     public var datadir: String?
     public var errorlog: String?
     public var pidfile: String?
+    /// `cluster_presented_version`: the version the admin reports (`SELECT @@version`, `admin-version`) instead of
+    /// Junction's own, so that ProxySQL nodes, which only cluster with their exact version, take Junction as a peer.
+    public var clusterPresentedVersion: String?
     /// `admin_variables`, names without the `admin-` prefix, values as text (booleans `true`/`false`), in file order.
     public var adminVariables: [(name: String, value: String)]
     /// `mysql_variables`, names without the `mysql-` prefix, values as text (booleans `true`/`false`), in file order.
@@ -58,6 +61,7 @@ public struct JunctionConfigFile: Sendable {
             case "datadir": file.datadir = try topLevelString(setting)
             case "errorlog": file.errorlog = try topLevelString(setting)
             case "pidfile": file.pidfile = try topLevelString(setting)
+            case "cluster_presented_version": file.clusterPresentedVersion = try topLevelString(setting)
             case "admin_variables": file.adminVariables = try variables(of: setting, module: "admin")
             case "mysql_variables": file.mysqlVariables = try variables(of: setting, module: "mysql")
             case "mysql_servers":
