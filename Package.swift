@@ -57,12 +57,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Junction", dependencies: [
-            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText", "Monitor", "Cluster",
+            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText", "Monitor", "Cluster", "MySQLClient",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .executableTarget(name: "junction", dependencies: [
             "Junction", "JunctionConfig",

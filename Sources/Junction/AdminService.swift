@@ -8,11 +8,13 @@ import ServiceLifecycle
 final class AdminService: Service {
     private let server: AdminServer
     private let interfaces: [String]
+    private let readiness: ReadinessGate?
     private let logger: Logger
 
-    init(server: AdminServer, interfaces: [String], logger: Logger) {
+    init(server: AdminServer, interfaces: [String], readiness: ReadinessGate?, logger: Logger) {
         self.server = server
         self.interfaces = interfaces
+        self.readiness = readiness
         self.logger = logger
     }
 
@@ -29,6 +31,7 @@ final class AdminService: Service {
         }
         let bound = listeners
         guard !bound.isEmpty else { throw StartupError("no admin interface configured (admin-mysql_ifaces)") }
+        readiness?.serviceListening()
         await ListenerLifetime.serve(bound)
         logger.notice("admin port closed")
     }

@@ -85,10 +85,15 @@ public struct JunctionApp {
             "datadir": "\(datadir)", "threads": "\(threads)", "open_files": "\(openFiles.map(String.init) ?? "?")",
             "servers": "\(executor.runtime.mysqlServers.count)", "users": "\(executor.runtime.mysqlUsers.count)",
         ])
-        let proxy = ProxyService(server: server, interfaces: variables.interfaces, logger: logger)
+        let stop = StopSequence(gracePeriodMs: startup.file.stopGracePeriodMs ?? 0,
+                                drainTimeoutMs: startup.file.stopDrainTimeoutMs ?? 5_000, logger: logger)
+        executor.isStopping = { stop.isStopping }
+        let readiness = ReadinessGate(services: 2)
+        let proxy = ProxyService(server: server, interfaces: variables.interfaces, drainTimeoutMs: stop.drainTimeoutMs,
+                                 readiness: readiness, logger: logger)
         let adminLoop = adminGroup.next()
         let admin = AdminService(server: AdminServer(eventLoop: adminLoop, executor: executor, logger: logger),
-                                 interfaces: executor.adminVariables.mysqlIfaces, logger: logger)
+                                 interfaces: executor.adminVariables.mysqlIfaces, readiness: readiness, logger: logger)
         let monitorHost = AdminMonitorHost(executor: executor, store: store)
         let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
         monitor.start()
@@ -96,10 +101,15 @@ public struct JunctionApp {
         let cluster = ClusterService(loop: adminLoop, host: clusterHost, logger: Logger(label: "junction.cluster"))
         cluster.start()
         store.connectFailureHandler.withLockedValue { $0 = { host, port in monitor.connectFailed(host: host, port: port) } }
+        // Services stop in reverse order: the client port drains first, the admin port closes last.
         let services = ServiceGroup(configuration: .init(
-            services: [.init(service: admin), .init(service: proxy)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            services: [.init(service: admin), .init(service: proxy)], logger: logger))
+        let signals = Task { [configPath = startup.configPath] in
+            await stop.handleSignals(of: services) {
+                adminLoop.execute { ConfigReload.reload(executor, configPath: configPath, logger: logger) }
+            }
+        }
+        defer { signals.cancel() }
         do {
             try await services.run()
         } catch let error as IOError {

@@ -6,15 +6,20 @@ import Proxy
 import ServiceLifecycle
 
 /// The client port as a long-lived service: binds every interface of `mysql-interfaces`, serves until
-/// graceful shutdown, then stops accepting and closes pooled backend connections.
-public final class ProxyService: Service {
+/// graceful shutdown, then stops accepting, drains the sessions (`drainTimeoutMs`) and closes pooled backend
+/// connections.
+final class ProxyService: Service {
     private let server: ProxyServer
     private let interfaces: [String]
+    private let drainTimeoutMs: Int
+    private let readiness: ReadinessGate?
     private let logger: Logger
 
-    public init(server: ProxyServer, interfaces: [String], logger: Logger) {
+    init(server: ProxyServer, interfaces: [String], drainTimeoutMs: Int, readiness: ReadinessGate?, logger: Logger) {
         self.server = server
         self.interfaces = interfaces
+        self.drainTimeoutMs = drainTimeoutMs
+        self.readiness = readiness
         self.logger = logger
     }
 
@@ -31,9 +36,28 @@ public final class ProxyService: Service {
         }
         let bound = listeners
         guard !bound.isEmpty else { throw StartupError("no client interface configured (mysql-interfaces)") }
+        readiness?.serviceListening()
         await ListenerLifetime.serve(bound)
+        await drain()
         try? await server.closeIdleBackends().get()
         logger.notice("client port closed")
+    }
+}
+
+extension ProxyService {
+    /// With the client port closed: sessions with nothing in flight are closed at once (their clients reconnect
+    /// elsewhere), the others as they finish their statement or transaction, until `drainTimeoutMs`.
+    private func drain() async {
+        let deadline = ContinuousClock.now + .milliseconds(drainTimeoutMs)
+        var busy = (try? await server.closeSessionsWithNothingInFlight().get()) ?? 0
+        if busy > 0 { logger.notice("stop: waiting for running statements and open transactions", metadata: ["sessions": "\(busy)"]) }
+        while busy > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            busy = (try? await server.closeSessionsWithNothingInFlight().get()) ?? 0
+        }
+        if busy > 0 {
+            logger.warning("stop: sessions still busy after stop_drain_timeout_ms are cut", metadata: ["sessions": "\(busy)"])
+        }
     }
 }
 

@@ -62,4 +62,6 @@ public enum ProxySQLCommand: String, Equatable, Sendable {
     case flushLogs = "FLUSH LOGS", flushQueryCache = "FLUSH QUERY CACHE"
     case flushMySQLClientHosts = "FLUSH MYSQL CLIENT HOSTS", flushConfigDB = "FLUSH CONFIGDB"
     case reloadTLS = "RELOAD TLS", readOnly = "READONLY", readWrite = "READWRITE"
+    /// Junction's own: what `junction health` needs (stopping or not, the ONLINE writers).
+    case health = "HEALTH"
 }

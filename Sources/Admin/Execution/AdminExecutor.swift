@@ -21,6 +21,9 @@ public final class AdminExecutor {
     var readOnly: Bool { runtime.variables["admin-read_only"] == "true" }
     /// Where the `stats_*` tables come from: the running proxy's counters.
     public var statsSource: StatsSource?
+    /// Whether the process is stopping (SIGTERM received): `JUNCTION HEALTH` reports it so the node is taken out of
+    /// its load balancer while it still serves.
+    public var isStopping: () -> Bool = { false }
     /// Runs `PROXYSQL …` commands that act on the process (pause, stop, shutdown…); nil answers "not supported".
     public var processControl: ((ProxySQLCommand) -> AdminResult)?
 
@@ -212,6 +215,9 @@ public final class AdminExecutor {
             return .done
         case .flushLogs, .flushMySQLClientHosts, .flushConfigDB:
             return .done
+        case .health:
+            let stopping: [[String?]] = [["stopping", isStopping() ? "1" : "0"]]
+            return .rows(columns: ["Variable_name", "Value"], rows: stopping + runtime.onlineWriters.map { ["writer", $0] })
         case .flushQueryCache:
             // Until the query cache exists there is nothing to flush; the processControl hook takes over then.
             return processControl?(command) ?? .done

@@ -87,6 +87,7 @@ public enum AdminReference {
         | `PROXYSQL CLUSTER_NODE_UUID <uuid> <admin interfaces>` | a cluster peer polling this node says who it is (`stats_proxysql_servers_clients_status`) |
         | `SAVE MYSQL DIGEST TO DISK`, `TRUNCATE stats_mysql_query_digest` | digest statistics to history / cleared |
         | `PROXYSQL READONLY`, `PROXYSQL READWRITE` | admin SQL read-only / writable |
+        | `JUNCTION HEALTH` | Junction's own: `stopping` (1 after SIGTERM) and every ONLINE `writer`, for `junction health` |
         | `PROXYSQL FLUSH LOGS`, `PROXYSQL FLUSH CONFIGDB`, `PROXYSQL FLUSH MYSQL CLIENT HOSTS` | accepted |
 
         ## Statistics

@@ -14,6 +14,12 @@ public struct JunctionConfigFile: Sendable {
     /// `cluster_presented_version`: the version the admin reports (`SELECT @@version`, `admin-version`) instead of
     /// Junction's own, so that ProxySQL nodes, which only cluster with their exact version, take Junction as a peer.
     public var clusterPresentedVersion: String?
+    /// `stop_grace_period_ms`: after SIGTERM, how long Junction keeps serving while its health check already says
+    /// "stopping" (so a load balancer or keepalived moves traffic away first). Default 0.
+    public var stopGracePeriodMs: Int?
+    /// `stop_drain_timeout_ms`: then, with the client port closed, how long running statements and open
+    /// transactions may take to finish before their connections are cut. Default 5000.
+    public var stopDrainTimeoutMs: Int?
     /// `admin_variables`, names without the `admin-` prefix, values as text (booleans `true`/`false`), in file order.
     public var adminVariables: [(name: String, value: String)]
     /// `mysql_variables`, names without the `mysql-` prefix, values as text (booleans `true`/`false`), in file order.
@@ -62,6 +68,8 @@ public struct JunctionConfigFile: Sendable {
             case "errorlog": file.errorlog = try topLevelString(setting)
             case "pidfile": file.pidfile = try topLevelString(setting)
             case "cluster_presented_version": file.clusterPresentedVersion = try topLevelString(setting)
+            case "stop_grace_period_ms": file.stopGracePeriodMs = try topLevelMilliseconds(setting)
+            case "stop_drain_timeout_ms": file.stopDrainTimeoutMs = try topLevelMilliseconds(setting)
             case "admin_variables": file.adminVariables = try variables(of: setting, module: "admin")
             case "mysql_variables": file.mysqlVariables = try variables(of: setting, module: "mysql")
             case "mysql_servers":
@@ -78,6 +86,14 @@ public struct JunctionConfigFile: Sendable {
             }
         }
         return file
+    }
+
+    private static func topLevelMilliseconds(_ setting: ConfigSetting) throws -> Int {
+        guard case .int(let value) = setting.value, (0...3_600_000).contains(value) else {
+            throw ConfigFileError(fileName: setting.fileName, line: setting.line, keyPath: setting.name,
+                                  message: "expected milliseconds from 0 to 3600000, got \(setting.value.typeDescription)")
+        }
+        return Int(value)
     }
 
     private static func topLevelString(_ setting: ConfigSetting) throws -> String {

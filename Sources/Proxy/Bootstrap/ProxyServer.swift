@@ -6,10 +6,10 @@ import Synchronization
 /// The client port: accepts connections and gives each a `ClientSession` on the event loop that
 /// accepted it, with that loop's `LoopContext` (pool, snapshot).
 public final class ProxyServer: Sendable {
-    private let group: MultiThreadedEventLoopGroup
+    let group: MultiThreadedEventLoopGroup
     private let store: ProxyConfigStore
     private let logger: Logger
-    private let contexts: LoopContexts
+    let contexts: LoopContexts
     private let connectionIDs = ConnectionIDGenerator()
 
     public init(group: MultiThreadedEventLoopGroup, store: ProxyConfigStore, logger: Logger) {
