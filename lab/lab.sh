@@ -239,7 +239,7 @@ CREATE USER IF NOT EXISTS 'monitor'@'127.0.0.1' IDENTIFIED BY 'monitor';
 GRANT USAGE, REPLICATION CLIENT ON *.* TO 'monitor'@'%';
 GRANT USAGE, REPLICATION CLIENT ON *.* TO 'monitor'@'localhost';
 GRANT USAGE, REPLICATION CLIENT ON *.* TO 'monitor'@'127.0.0.1';
-CREATE DATABASE IF NOT EXISTS sbtest;
+CREATE DATABASE IF NOT EXISTS sbtest CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
 SQL
     # Privileges that only some MariaDB versions know.
     local h
