@@ -15,19 +15,13 @@ final class ProxyRuntimeTarget: RuntimeTarget {
         self.store = store
     }
 
-    func apply(_ runtime: RuntimeConfiguration, changed module: AdminModule) throws {
-        switch module {
-        case .mysqlServers, .mysqlUsers, .mysqlVariables, .mysqlQueryRules:
-            let variables = try runtime.mysqlVariables()
-            store.queryCache.setLimit(megabytes: Int(variables["mysql-query_cache_size_MB"] ?? "256") ?? 256)
-            let rules = module == .mysqlQueryRules ? try runtime.queryRuleSet() : queryRules
-            store.publish(RuntimeBuilder.snapshot(servers: runtime.mysqlServers, users: runtime.mysqlUsers, variables: variables,
-                                                  queryRules: rules))
-            queryRules = rules
-            if module == .mysqlServers { store.serversLoaded() }
-        default:
-            break
-        }
+    func apply(_ compiled: CompiledRuntime, changed module: AdminModule) throws {
+        guard let proxy = compiled.proxy else { return }
+        store.queryCache.setLimit(megabytes: Int(proxy.variables["mysql-query_cache_size_MB"] ?? "256") ?? 256)
+        let rules = proxy.queryRules ?? queryRules
+        store.publish(RuntimeBuilder.snapshot(servers: proxy.servers, users: proxy.users, variables: proxy.variables, queryRules: rules))
+        queryRules = rules
+        if module == .mysqlServers { store.serversLoaded() }
     }
 }
 

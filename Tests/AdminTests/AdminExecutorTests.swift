@@ -9,9 +9,9 @@ final class RecordingTarget: RuntimeTarget {
     var applied: [(AdminModule, RuntimeConfiguration)] = []
     var refuse: String?
 
-    func apply(_ runtime: RuntimeConfiguration, changed module: AdminModule) throws {
+    func apply(_ compiled: CompiledRuntime, changed module: AdminModule) throws {
         if let refuse { throw RuntimeValidationError(refuse) }
-        applied.append((module, runtime))
+        applied.append((module, compiled.runtime))
     }
 }
 

@@ -31,7 +31,7 @@ extension AdminExecutor {
         }
     }
 
-    /// MEMORY → RUNTIME: read, validate, apply, then record the new version and checksum.
+    /// MEMORY → RUNTIME: read MEMORY, then `goLive`.
     /// - Parameter peer: the epoch and checksum of the cluster peer's load it was taken from; the epoch is kept when
     ///   the configuration hashes here to the same checksum.
     func loadToRuntime(_ module: AdminModule, in db: Database, peer: (epoch: Int, checksum: String)? = nil) throws -> AdminResult {
@@ -54,11 +54,7 @@ extension AdminExecutor {
                 candidate.tables[table] = try TableRows.read(table, schema: "main", in: db)
             }
         }
-        try candidate.validate(module)
-        try target?.apply(candidate, changed: module)
-        runtime = candidate
-        checksums.recordLoad(of: module, runtime: runtime, now: Int(Date().timeIntervalSince1970), peer: peer)
-        if module == .adminVariables { try adminVariablesApplied() }
+        try goLive(candidate, changed: module, as: .load(peer: peer))
         if let prefix = module.variablePrefix {
             // MEMORY shows what is live, normalised (`1` → `true`), as after ProxySQL's re-dump.
             try writeVariables(prefix: prefix, to: "main", in: db)

@@ -35,10 +35,7 @@ extension AdminExecutor {
         }
         var candidate = runtime
         candidate.tables[MySQLServerRow.tableName] = TableRows(columns: columns, rows: rows)
-        try candidate.validate(.mysqlServers)
-        try target?.apply(candidate, changed: .mysqlServers)
-        runtime = candidate
-        checksums.recordMonitorChange(runtime: runtime, now: Int(Date().timeIntervalSince1970))
+        try goLive(candidate, changed: .mysqlServers, as: .monitorPlacement)
         logger.notice("runtime servers changed by the monitor", metadata: ["reason": "\(reason)"])
     }
 }

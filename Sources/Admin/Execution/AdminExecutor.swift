@@ -194,10 +194,7 @@ public final class AdminExecutor {
             + memory.rows.filter { SQLiteRunner.text($0[nameIndex]) == name }
         var candidate = runtime
         candidate.tables["mysql_users"] = merged
-        try candidate.validate(.mysqlUsers)
-        try target?.apply(candidate, changed: .mysqlUsers)
-        runtime = candidate
-        checksums.recordLoad(of: .mysqlUsers, runtime: runtime, now: Int(Date().timeIntervalSince1970))
+        try goLive(candidate, changed: .mysqlUsers, as: .load(peer: nil))
         return .done
     }
 

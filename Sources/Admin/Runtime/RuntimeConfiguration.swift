@@ -53,23 +53,30 @@ public struct RuntimeConfiguration: Sendable, Equatable {
         try AdminVariables(variables.filter { $0.key.hasPrefix("admin-") && $0.key != "admin-version" })
     }
 
-    /// Checks what `module` contributes; the error names the table, row and column.
-    func validate(_ module: AdminModule) throws {
+    /// Checks what `module` contributes and decodes what goes live, once: the error names the table, row and
+    /// column. For the modules the proxy serves from, the servers, users and variables are decoded, and the query
+    /// rules compiled when they are what changed.
+    public func compile(_ module: AdminModule) throws -> CompiledRuntime {
         switch module {
-        case .mysqlServers:
-            _ = try decodeServers()
-            _ = try decodeReplicationHostgroups()
-        case .mysqlUsers: _ = try decodeUsers()
-        case .mysqlQueryRules: _ = try queryRuleSet()
-        case .proxysqlServers: _ = try decodeClusterPeers()
-        case .mysqlVariables: _ = try mysqlVariables()
+        case .mysqlServers, .mysqlUsers, .mysqlVariables, .mysqlQueryRules:
+            // The changed module first, so its error is the one reported.
+            let servers = try decodeServers()
+            if module == .mysqlServers { _ = try decodeReplicationHostgroups() }
+            let users = try decodeUsers()
+            let variables = try mysqlVariables()
+            let rules = module == .mysqlQueryRules ? try queryRuleSet() : nil
+            return CompiledRuntime(runtime: self, proxy: .init(servers: servers, users: users, variables: variables, queryRules: rules))
+        case .proxysqlServers:
+            _ = try decodeClusterPeers()
         case .adminVariables:
             let admin = try adminVariables()
             guard !admin.adminCredentials.isEmpty else {
                 throw RuntimeValidationError("admin-admin_credentials: at least one user:password pair is needed")
             }
-        default: break
+        default:
+            break
         }
+        return CompiledRuntime(runtime: self, proxy: nil)
     }
 
     func rows(_ table: String) -> [NamedRow] {
