@@ -2,6 +2,12 @@
 /// node can take modules from ProxySQL nodes and ProxySQL nodes from Junction (docs/notes/cluster-checksums.md).
 /// The `PROXY_SELECT` ones are answered from the result sets the peer hashed, whatever columns they name.
 public enum ClusterFetchQueries {
+    /// The peer's runtime servers (its monitor's placements included): fetched after `mysql_servers_v2`'s queries
+    /// with `admin-cluster_mysql_servers_sync_algorithm` 1, checked against the peer's `mysql_servers` checksum.
+    public static let runtimeServers = "PROXY_SELECT hostgroup_id, hostname, port, gtid_port, status, weight, compression, "
+        + "max_connections, max_replication_lag, use_ssl, max_latency_ms, comment FROM runtime_mysql_servers "
+        + "WHERE status<>'OFFLINE_HARD' ORDER BY hostgroup_id, hostname, port"
+
     /// The queries for the module whose checksum is `name`, in hashing order.
     public static func queries(forChecksum name: String) -> [String] {
         switch name {

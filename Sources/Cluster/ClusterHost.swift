@@ -12,9 +12,11 @@ public protocol ClusterHost: AnyObject {
     func forgetPeers(except peers: Set<PeerAddress>)
     /// Takes a module fetched from `peer` (the answers to `module.fetchQueries`, in order): checked against
     /// `expected`'s checksum, then made MEMORY, RUNTIME (with the peer's epoch) and, when the module says so, DISK.
-    /// Throws and changes nothing when the rows do not hash to the advertised checksum.
+    /// With `module.withRuntimeServers` the last answer is the peer's runtime servers, checked against
+    /// `runtimeServers` (its `mysql_servers` checksum) and made the runtime servers. Throws and changes nothing when
+    /// the rows do not hash to the advertised checksums.
     func applyModule(_ module: SyncModule, results: [(columns: [String], rows: [[String?]])], from peer: PeerAddress,
-                     expected: PeerModuleState) throws
+                     expected: PeerModuleState, runtimeServers: PeerModuleState?) throws
 }
 
 /// A module peers hand to each other, with this node's `admin-cluster_<module>_*` settings.
@@ -23,13 +25,17 @@ public struct SyncModule: Equatable, Sendable {
     public var name: String
     /// What is sent to the source peer to take the module (`ClusterFetchQueries`).
     public var fetchQueries: [String]
+    /// The servers module also takes the peer's runtime servers (`admin-cluster_mysql_servers_sync_algorithm` 1).
+    public var withRuntimeServers: Bool
     /// `admin-cluster_<module>_diffs_before_sync`: 0 turns syncing the module off.
     public var diffsBeforeSync: Int
     public var saveToDisk: Bool
 
-    public init(name: String, diffsBeforeSync: Int, saveToDisk: Bool) {
+    public init(name: String, diffsBeforeSync: Int, saveToDisk: Bool, withRuntimeServers: Bool = false) {
         self.name = name
+        self.withRuntimeServers = withRuntimeServers && name == "mysql_servers_v2"
         self.fetchQueries = ClusterFetchQueries.queries(forChecksum: name)
+            + (self.withRuntimeServers ? [ClusterFetchQueries.runtimeServers] : [])
         self.diffsBeforeSync = diffsBeforeSync
         self.saveToDisk = saveToDisk
     }

@@ -189,7 +189,8 @@ public final class ClusterService {
             guard !stopped, let host else { return }
             do {
                 try result.get()
-                try host.applyModule(module, results: results.map { (columns: $0.columns, rows: $0.rows) }, from: source, expected: expected)
+                try host.applyModule(module, results: results.map { (columns: $0.columns, rows: $0.rows) }, from: source,
+                                     expected: expected, runtimeServers: link.modules["mysql_servers"])
                 let ms = Int((NIODeadline.now() - started).nanoseconds / 1_000_000)
                 rejected[module.name] = nil
                 logger.notice("cluster: module taken from a peer", metadata: [

@@ -24,17 +24,27 @@ final class AdminClusterHost: ClusterHost {
                                checkStatusFrequency: Int(variables["admin-cluster_check_status_frequency"] ?? "") ?? 10,
                                peers: peers, nodeUUID: nodeUUID, adminInterfaces: variables["admin-mysql_ifaces"] ?? "",
                                modules: AdminExecutor.clusterModules.map { name, _ in
+            // Algorithm 1 takes the peer's runtime servers too; 3 does when this node's monitor is off; 2 never.
+            let algorithm = Int(variables["admin-cluster_mysql_servers_sync_algorithm"] ?? "") ?? 1
+            let withRuntimeServers = algorithm == 1 || (algorithm == 3 && variables["mysql-monitor_enabled"] == "false")
             // The variables are named after the module (`mysql_servers`), the decision after its checksum.
             let setting = name == "mysql_servers_v2" ? "mysql_servers" : name
             return SyncModule(name: name,
                               diffsBeforeSync: Int(variables["admin-cluster_\(setting)_diffs_before_sync"] ?? "") ?? 3,
-                              saveToDisk: variables["admin-cluster_\(setting)_save_to_disk"] != "false")
+                              saveToDisk: variables["admin-cluster_\(setting)_save_to_disk"] != "false",
+                              withRuntimeServers: withRuntimeServers)
         })
     }
 
     func applyModule(_ module: SyncModule, results: [(columns: [String], rows: [[String?]])], from peer: PeerAddress,
-                     expected: PeerModuleState) throws {
-        try executor.applyClusterModule(checksumName: module.name, results: results.map { ClusterResultSet(columns: $0.columns, rows: $0.rows) },
+                     expected: PeerModuleState, runtimeServers: PeerModuleState?) throws {
+        var sets = results.map { ClusterResultSet(columns: $0.columns, rows: $0.rows) }
+        var peerRuntimeServers: (set: ClusterResultSet, epoch: Int, checksum: String)?
+        // A peer that does not advertise its runtime servers' checksum hands over its configuration only.
+        if module.withRuntimeServers, let last = sets.popLast(), let runtimeServers {
+            peerRuntimeServers = (last, runtimeServers.epoch, runtimeServers.checksum)
+        }
+        try executor.applyClusterModule(checksumName: module.name, results: sets, runtimeServers: peerRuntimeServers,
                                         expectedChecksum: expected.checksum, epoch: expected.epoch, saveToDisk: module.saveToDisk)
     }
 

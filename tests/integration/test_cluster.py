@@ -248,3 +248,47 @@ def test_the_tutorials_setup_by_sql_on_one_node_and_by_file_on_the_others(tmp_pa
         for j in started:
             rc = j.stop()
             assert rc == 0, f"junction exited with {rc}:\n{j.log()}"
+
+
+def test_the_servers_sync_algorithm_decides_whether_a_peers_monitor_placement_is_taken(tmp_path, lab):
+    """Node B's monitor moves a read-only server out of the writer hostgroup. With
+    admin-cluster_mysql_servers_sync_algorithm=1 (the default) node A takes B's servers configuration and B's runtime
+    servers, so A serves B's placement; with 2 it takes only the configuration and serves it as written."""
+    (a_admin, a_proxy), (b_admin, b_proxy) = NODES[0], NODES[1]
+    replica = LAB_PORT + 1
+    started = []
+    try:
+        for name, admin_port, proxy_port, servers, more in [
+                ("a", a_admin, a_proxy, [(10, LAB_PORT)], ""),
+                ("b", b_admin, b_proxy, [(10, LAB_PORT), (10, replica)], "monitor_enabled=true monitor_read_only_interval=200")]:
+            (tmp_path / name).mkdir()
+            node = JunctionProcess(tmp_path / name, admin_port, proxy_port)
+            node.write_config(admin_credentials="admin:admin;cluster1:secret", admin_variables=cluster_admin_variables(),
+                              servers=servers, mysql_variables=more,
+                              sections=peers_section(NODES[:2])
+                              + "mysql_replication_hostgroups = ( { writer_hostgroup=10, reader_hostgroup=20 } )\n")
+            node.start()
+            started.append(node)
+        a, b = started[0].admin(), started[1].admin()
+        wait_until(lambda: (20, HOST, replica) in served_servers(b), timeout=20, what="B's monitor moving the replica to 20")
+        assert b.run("LOAD MYSQL SERVERS TO RUNTIME") >= 0  # version 2 on B: a source for A
+        wait_until(lambda: (10, HOST, replica) in served_servers(a, "disk.mysql_servers"), timeout=20,
+                   what="B's servers configuration on A's disk")
+        wait_until(lambda: (20, HOST, replica) in served_servers(a), timeout=20, what="B's placement served by A")
+        assert (10, HOST, replica) not in served_servers(a)
+        assert runtime_checksums(a)["mysql_servers"][2] == runtime_checksums(b)["mysql_servers"][2]
+
+        # Algorithm 2: only the configuration. (The admin variables reach B too, which changes nothing there.)
+        a.run("SET admin-cluster_mysql_servers_sync_algorithm=2")
+        assert a.run("LOAD ADMIN VARIABLES TO RUNTIME") == 0
+        time.sleep(1.1)  # a load in a later second than A's
+        b.run(f"UPDATE mysql_servers SET comment='second' WHERE port={replica}")
+        assert b.run("LOAD MYSQL SERVERS TO RUNTIME") == 0
+        wait_until(lambda: ("second",) in set(a.rows("SELECT comment FROM disk.mysql_servers")), timeout=20,
+                   what="B's second configuration on A's disk")
+        wait_until(lambda: (10, HOST, replica) in served_servers(a), timeout=10, what="A serving the configuration as written")
+        assert (20, HOST, replica) not in served_servers(a)
+    finally:
+        for node in started:
+            rc = node.stop()
+            assert rc == 0, f"junction exited with {rc}:\n{node.log()}"

@@ -55,8 +55,13 @@ extension AdminExecutor {
     /// Unless they hash to `expectedChecksum` (the peer changed meanwhile, or lies) nothing changes and this throws;
     /// otherwise they become MEMORY (per-node variables kept), then RUNTIME with the peer's epoch, then DISK when
     /// `saveToDisk`.
-    public func applyClusterModule(checksumName: String, results: [ClusterResultSet], expectedChecksum: String, epoch: Int,
-                                   saveToDisk: Bool) throws {
+    ///
+    /// `runtimeServers`: the peer's runtime servers and its `mysql_servers` epoch and checksum, taken after the servers
+    /// module (`admin-cluster_mysql_servers_sync_algorithm` 1) as the runtime servers, the monitor's placement of a
+    /// peer; checked like the rest before anything changes.
+    public func applyClusterModule(checksumName: String, results: [ClusterResultSet],
+                                   runtimeServers: (set: ClusterResultSet, epoch: Int, checksum: String)? = nil,
+                                   expectedChecksum: String, epoch: Int, saveToDisk: Bool) throws {
         guard let module = Self.clusterModules.first(where: { $0.checksumName == checksumName })?.module else {
             throw AdminError.admin("\(checksumName) is not a module a peer can hand over")
         }
@@ -68,18 +73,42 @@ extension AdminExecutor {
         guard fetched == expectedChecksum else {
             throw AdminError.admin("the fetched \(checksumName) hashes to \(fetched), not to the advertised \(expectedChecksum)")
         }
+        if let runtimeServers {
+            let hashed = ClusterChecksum.render(ClusterChecksum.rows(runtimeServers.set.rows))
+            guard hashed == runtimeServers.checksum else {
+                throw AdminError.admin("the fetched runtime mysql_servers hash to \(hashed), not to the advertised \(runtimeServers.checksum)")
+            }
+        }
         try database.withAdmin { db in
             try db.inTransaction {
                 for (table, result) in zip(tables, results) {
                     try replaceMemoryRows(of: table, with: result, variablePrefix: module.variablePrefix, in: db)
                 }
                 _ = try loadToRuntime(module, in: db, peer: (epoch: epoch, checksum: expectedChecksum))
+                if let runtimeServers {
+                    var candidate = runtime
+                    candidate.tables["mysql_servers"] = Self.serverRows(runtimeServers.set)
+                    try goLive(candidate, changed: .mysqlServers, as: .peerRuntimeServers(epoch: runtimeServers.epoch, checksum: runtimeServers.checksum))
+                }
                 return .commit
             }
         }
         if saveToDisk {
             try database.withAdmin { db in _ = try self.saveToDisk(module, in: db) }
         }
+    }
+
+    /// Fetched servers as runtime rows: the text columns stay text, the others are integers as in the tables.
+    static func serverRows(_ set: ClusterResultSet) -> TableRows {
+        let textColumns: Set<String> = ["hostname", "status", "comment"]
+        let rows: [[DatabaseValue]] = set.rows.map { row in
+            zip(set.columns, row).map { column, text -> DatabaseValue in
+                guard let text else { return .null }
+                if textColumns.contains(column.lowercased()) { return text.databaseValue }
+                return Int64(text)?.databaseValue ?? text.databaseValue
+            }
+        }
+        return TableRows(columns: set.columns, rows: rows)
     }
 
     /// The MEMORY tables a table module's fetched result sets go to, in fetch order.

@@ -8,6 +8,9 @@ extension AdminExecutor {
         case load(peer: (epoch: Int, checksum: String)?)
         /// The monitor placed servers by read_only: `mysql_servers` changes, its version and `mysql_servers_v2` stay.
         case monitorPlacement
+        /// A cluster peer's runtime servers (its monitor's placement) were taken: `mysql_servers` gets the peer's
+        /// epoch when it hashes alike, `mysql_servers_v2` stays.
+        case peerRuntimeServers(epoch: Int, checksum: String)
     }
 
     /// The one way configuration goes live, for LOAD, start-up, the cluster's sync and the monitor: check and
@@ -21,6 +24,8 @@ extension AdminExecutor {
         switch change {
         case .load(let peer): checksums.recordLoad(of: module, runtime: candidate, now: now, peer: peer)
         case .monitorPlacement: checksums.recordMonitorChange(runtime: candidate, now: now)
+        case .peerRuntimeServers(let epoch, let checksum):
+            checksums.recordRuntimeServers(runtime: candidate, now: now, peer: (epoch: epoch, checksum: checksum))
         }
         if module == .adminVariables { try adminVariablesApplied() }
     }

@@ -40,6 +40,12 @@ public struct RuntimeChecksums: Sendable, Equatable {
         record("mysql_servers", runtime: runtime, now: now, bumpVersion: false, peer: nil)
     }
 
+    /// Records runtime servers taken from a cluster peer: `mysql_servers` is loaded (version + 1, the peer's epoch
+    /// when it hashes alike), `mysql_servers_v2` is untouched.
+    mutating func recordRuntimeServers(runtime: RuntimeConfiguration, now: Int, peer: (epoch: Int, checksum: String)) {
+        record("mysql_servers", runtime: runtime, now: now, bumpVersion: true, peer: peer)
+    }
+
     private mutating func record(_ name: String, runtime: RuntimeConfiguration, now: Int, bumpVersion: Bool, peer: (epoch: Int, checksum: String)?) {
         let sets = ClusterRowSets.resultSets(of: name, in: runtime)
         let checksum = ClusterChecksum.render(ClusterRowSets.checksum(of: name, sets: sets))
