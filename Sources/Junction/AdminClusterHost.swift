@@ -30,7 +30,9 @@ final class AdminClusterHost: ClusterHost {
             // The variables are named after the module (`mysql_servers`), the decision after its checksum.
             let setting = name == "mysql_servers_v2" ? "mysql_servers" : name
             return SyncModule(name: name,
-                              diffsBeforeSync: Int(variables["admin-cluster_\(setting)_diffs_before_sync"] ?? "") ?? 3,
+                              // The deprecated admin-checksum_<module>=false turns the module's syncing off, as in ProxySQL.
+                              diffsBeforeSync: variables["admin-checksum_\(setting)"] == "false"
+                                  ? 0 : Int(variables["admin-cluster_\(setting)_diffs_before_sync"] ?? "") ?? 3,
                               saveToDisk: variables["admin-cluster_\(setting)_save_to_disk"] != "false",
                               withRuntimeServers: withRuntimeServers)
         })

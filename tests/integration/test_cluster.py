@@ -107,16 +107,30 @@ def test_a_change_loaded_on_any_node_reaches_every_node_and_its_disk(nodes):
         cur.execute("SELECT @@port")
         assert cur.fetchone()[0] == LAB_PORT + 1, "A routes app to the hostgroup C gave it, on the server B added"
     conn.close()
-    # diffs_before_sync=0 on A stops the query rules there (and only there).
-    a.run("SET admin-cluster_mysql_query_rules_diffs_before_sync=0")
-    assert a.run("LOAD ADMIN VARIABLES TO RUNTIME") == 0
-    b.run("INSERT INTO mysql_query_rules (rule_id, active, match_pattern, destination_hostgroup, apply) VALUES (9, 1, '^SELECT 9', 5, 1)")
-    assert b.run("LOAD MYSQL QUERY RULES TO RUNTIME") == 0
-    wait_until(lambda: a.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [] and
-               [r[0] for r in c.rows("SELECT rule_id FROM runtime_mysql_query_rules")] == ["9"],
-               timeout=20, what="the rule on C but not on A")
-    time.sleep(1.5)
-    assert a.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [], "A with diffs_before_sync=0 does not take it"
+    # diffs_before_sync=0 stops the query rules. Loaded on A, the setting reaches every node with the admin variables,
+    # as in ProxySQL; other modules keep syncing. The deprecated admin-checksum_mysql_query_rules=false does the same.
+    setting = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='{}'"
+    for name, value, rule in [("admin-cluster_mysql_query_rules_diffs_before_sync", "0", 9),
+                              ("admin-checksum_mysql_query_rules", "false", 10)]:
+        time.sleep(1.1)  # a load in a later second than the last one taken
+        a.run(f"SET {name}='{value}'")
+        assert a.run("LOAD ADMIN VARIABLES TO RUNTIME") == 0
+        for other in (b, c):
+            wait_until(lambda: other.rows(setting.format(name)) == [(value,)], timeout=20, what=f"{name} on the other nodes")
+        time.sleep(1.1)
+        b.run(f"INSERT INTO mysql_query_rules (rule_id, active, match_pattern, destination_hostgroup, apply) "
+              f"VALUES ({rule}, 1, '^SELECT {rule}', 5, 1)")
+        assert b.run("LOAD MYSQL QUERY RULES TO RUNTIME") == 0
+        b.run(f"UPDATE mysql_users SET comment='after {rule}' WHERE username='app'")
+        assert b.run("LOAD MYSQL USERS TO RUNTIME") == 0
+        for other in (a, c):
+            wait_until(lambda: (f"after {rule}",) in set(other.rows("SELECT comment FROM runtime_mysql_users")), timeout=20,
+                       what="the users change, still taken")
+        time.sleep(1.0)
+        assert a.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [] == c.rows("SELECT rule_id FROM runtime_mysql_query_rules"), \
+            f"{name}={value}: the rules are not taken"
+        if value == "0":
+            a.run(f"SET {name}=3")
 
 
 def test_a_peer_refusing_the_cluster_credentials_is_logged_once_and_not_shown(tmp_path, lab):
