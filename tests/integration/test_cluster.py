@@ -96,17 +96,39 @@ def test_a_change_loaded_on_any_node_reaches_every_node_and_its_disk(nodes):
         wait_until(lambda: added in served_servers(other, "disk.mysql_servers"), timeout=10, what="the new server on disk")
     assert runtime_checksums(a)["mysql_servers_v2"][2:] == runtime_checksums(b)["mysql_servers_v2"][2:]
     assert runtime_checksums(a)["mysql_servers_v2"][1] == runtime_checksums(b)["mysql_servers_v2"][1], "the peer's epoch is kept"
-    # A user added on C logs in through A (the lab's app account, under a second Junction name would need a lab
-    # account: change app's default hostgroup instead and see it served on A).
-    c.run("UPDATE mysql_users SET default_hostgroup=5, comment='from C' WHERE username='app'")
+    # A user added on C logs in through A (the lab's monitor account), to the server B added.
+    c.run("INSERT INTO mysql_users (username, password, default_hostgroup, comment) VALUES ('monitor', 'monitor', 5, 'from C')")
     assert c.run("LOAD MYSQL USERS TO RUNTIME") == 0
-    wait_until(lambda: ("5", "from C") in {(r[0], r[1]) for r in a.rows("SELECT default_hostgroup, comment FROM runtime_mysql_users")},
-               timeout=20, what="C's user change on A")
+    wait_until(lambda: ("monitor", "from C") in {(r[0], r[1]) for r in a.rows("SELECT username, comment FROM runtime_mysql_users")},
+               timeout=20, what="C's user on A")
+    conn = proxy_login(NODES[0][1], "monitor", "monitor")
+    with conn.cursor() as cur:
+        cur.execute("SHOW VARIABLES LIKE 'port'")
+        assert int(cur.fetchone()[1]) == LAB_PORT + 1, "C's user logs in through A, to the server B added"
+    conn.close()
+    # A rule added on C routes on A; mysql variables changed on B, proxysql_servers on A reach the others.
+    time.sleep(1.1)
+    c.run("INSERT INTO mysql_query_rules (rule_id, active, match_pattern, destination_hostgroup, apply) VALUES (3, 1, '^SELECT @@port', 5, 1)")
+    assert c.run("LOAD MYSQL QUERY RULES TO RUNTIME") == 0
+    b.run("UPDATE global_variables SET variable_value='2345' WHERE variable_name='mysql-max_connections'")
+    assert b.run("LOAD MYSQL VARIABLES TO RUNTIME") == 0
+    a.run(f"UPDATE proxysql_servers SET comment='node a' WHERE port={NODES[0][0]}")
+    assert a.run("LOAD PROXYSQL SERVERS TO RUNTIME") == 0
+    wait_until(lambda: [r[0] for r in a.rows("SELECT rule_id FROM runtime_mysql_query_rules")] == ["3"], timeout=20,
+               what="C's rule on A")
     conn = proxy_login(NODES[0][1], "app", "app")
     with conn.cursor() as cur:
         cur.execute("SELECT @@port")
-        assert cur.fetchone()[0] == LAB_PORT + 1, "A routes app to the hostgroup C gave it, on the server B added"
+        assert cur.fetchone()[0] == LAB_PORT + 1, "A routes by the rule C added"
     conn.close()
+    max_connections = "SELECT variable_value FROM {}global_variables WHERE variable_name='mysql-max_connections'"
+    comments = "SELECT comment FROM {}proxysql_servers WHERE port=" + str(NODES[0][0])
+    for other in (a, c):
+        wait_until(lambda: other.rows(max_connections.format("runtime_")) == [("2345",)], timeout=20, what="B's variable")
+        wait_until(lambda: other.rows(max_connections.format("disk.")) == [("2345",)], timeout=10, what="B's variable on disk")
+    for other in (b, c):
+        wait_until(lambda: other.rows(comments.format("runtime_")) == [("node a",)], timeout=20, what="A's proxysql_servers")
+        wait_until(lambda: other.rows(comments.format("disk.")) == [("node a",)], timeout=10, what="A's proxysql_servers on disk")
     # diffs_before_sync=0 stops the query rules. Loaded on A, the setting reaches every node with the admin variables,
     # as in ProxySQL; other modules keep syncing. The deprecated admin-checksum_mysql_query_rules=false does the same.
     setting = "SELECT variable_value FROM runtime_global_variables WHERE variable_name='{}'"
@@ -127,8 +149,9 @@ def test_a_change_loaded_on_any_node_reaches_every_node_and_its_disk(nodes):
             wait_until(lambda: (f"after {rule}",) in set(other.rows("SELECT comment FROM runtime_mysql_users")), timeout=20,
                        what="the users change, still taken")
         time.sleep(1.0)
-        assert a.rows("SELECT rule_id FROM runtime_mysql_query_rules") == [] == c.rows("SELECT rule_id FROM runtime_mysql_query_rules"), \
-            f"{name}={value}: the rules are not taken"
+        for other in (a, c):
+            assert (str(rule),) not in set(other.rows("SELECT rule_id FROM runtime_mysql_query_rules")), \
+                f"{name}={value}: the rules are not taken"
         if value == "0":
             a.run(f"SET {name}=3")
 
