@@ -66,6 +66,7 @@ public struct JunctionApp {
         let adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ProxyServer(group: group, store: store, logger: logger)
         executor.statsSource = ProxyStatsSource(server: server, store: store)
+        executor.killSession = { id, queryOnly in server.kill(connectionID: id, queryOnly: queryOnly) }
         executor.processControl = { command in
             switch command {
             case .flushQueryCache:

@@ -43,6 +43,9 @@ public final class MonitorService {
         var endpoint: Endpoint
     }
     private(set) var stopped = false
+    /// Servers connect-checked with `connectCheckedCredentials` (the monitor user and password).
+    private var connectChecked: Set<Endpoint> = []
+    private var connectCheckedCredentials = ""
 
     public init(loop: EventLoop, host: MonitorHost, logger: Logger) {
         self.loop = loop
@@ -56,6 +59,8 @@ public final class MonitorService {
             schedule(every: { $0.readOnlyIntervalMs }, readOnlyRound)
             schedule(every: { $0.pingIntervalMs }, pingRound)
             schedule(every: { $0.connectIntervalMs }, connectRound)
+            // A server added, or monitor credentials changed, gets its connect check within a second, not an interval.
+            schedule(every: { _ in 1_000 }, connectNewcomers)
             schedule(every: { $0.replicationLagIntervalMs }, replicationLagRound)
         }
     }
@@ -98,7 +103,25 @@ public final class MonitorService {
         guard let host else { return }
         let topology = host.monitorTopology()
         host.purgeMonitorLogs(olderThan: Self.nowUs - Int64(topology.settings.historyMs) * 1000)
-        for endpoint in endpoints(topology) {
+        connectCheck(endpoints(topology), topology)
+    }
+
+    /// The servers not connect-checked yet with the current monitor credentials.
+    private func connectNewcomers() {
+        guard let host else { return }
+        let topology = host.monitorTopology()
+        let credentials = topology.settings.username + "\u{0}" + topology.settings.password
+        if credentials != connectCheckedCredentials {
+            connectChecked = []
+            connectCheckedCredentials = credentials
+        }
+        let newcomers = endpoints(topology).filter { !connectChecked.contains($0) }
+        if !newcomers.isEmpty { connectCheck(newcomers, topology) }
+    }
+
+    private func connectCheck(_ endpoints: [Endpoint], _ topology: MonitorTopology) {
+        for endpoint in endpoints {
+            connectChecked.insert(endpoint)
             let start = Self.nowUs
             MySQLClientConnection.connect(host: endpoint.host, port: endpoint.port, username: topology.settings.username,
                                           password: topology.settings.password, timeoutMs: topology.settings.connectTimeoutMs, on: loop)

@@ -251,3 +251,84 @@ def test_driver_probes(proxy, connect):
         cur.close()
     finally:
         conn.close()
+
+
+# ---------------------------------------------------------------- the admin's own schema
+
+
+@pytest.mark.parametrize("statement", [
+    "DROP TABLE mysql_users",
+    "drop table if exists main.mysql_servers",
+    "DROP TABLE `disk`.`mysql_query_rules`",
+    "SELECT 1; DROP TABLE global_variables",
+    "ALTER TABLE mysql_users ADD COLUMN x INT",
+    "/* c */ DROP TABLE stats.stats_mysql_global",
+])
+def test_the_admins_own_tables_cannot_be_dropped_or_altered(admin, statement):
+    with pytest.raises(pymysql.MySQLError) as e:
+        admin.run(statement)
+    assert_admin_error(e.value.args, "belongs to the admin's schema")
+    assert admin.rows("SELECT count(*) FROM mysql_users") is not None
+    assert admin.rows("SELECT count(*) FROM disk.mysql_query_rules") is not None
+    assert "x" not in [c[0] for c in admin.rows("SELECT name FROM pragma_table_info('mysql_users')")]
+    assert_still_usable(admin)
+
+
+def test_tables_a_user_created_can_be_dropped(admin):
+    admin.run("CREATE TABLE my_notes (a INT)")
+    admin.run("ALTER TABLE my_notes ADD COLUMN b INT")
+    admin.run("DROP TABLE my_notes")
+    assert admin.rows("SELECT name FROM sqlite_master WHERE name='my_notes'") == []
+
+
+def test_saving_variables_says_how_many_were_written(admin):
+    mysql = int(admin.rows("SELECT count(*) FROM global_variables WHERE variable_name LIKE 'mysql-%'")[0][0])
+    admin_count = int(admin.rows("SELECT count(*) FROM global_variables WHERE variable_name LIKE 'admin-%'")[0][0])
+    assert mysql > 100 and admin_count > 30
+    assert admin.run("SAVE MYSQL VARIABLES TO DISK") == mysql
+    assert admin.run("SAVE ADMIN VARIABLES TO DISK") == admin_count
+    assert admin.run("SAVE MYSQL SERVERS TO DISK") == 0
+
+
+# ---------------------------------------------------------------- KILL by processlist id
+
+
+def test_admin_kill_stops_a_clients_query_then_its_connection(admin, proxy):
+    import threading
+    import time
+    client = pymysql.connect(host=HOST, port=PROXY_PORT, user="app", password="app", autocommit=True, read_timeout=30)
+    outcome = {}
+
+    def sleeper():
+        started = time.monotonic()
+        try:
+            with client.cursor() as cur:
+                cur.execute("SELECT SLEEP(20)")
+                outcome["result"] = cur.fetchone()
+        except pymysql.MySQLError as e:
+            outcome["error"] = e.args
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=sleeper)
+    thread.start()
+    deadline = time.monotonic() + 10
+    session = None
+    while session is None and time.monotonic() < deadline:
+        rows = admin.rows("SELECT SessionID FROM stats_mysql_processlist WHERE info LIKE 'SELECT SLEEP(20)%'")
+        session = rows[0][0] if rows else None
+        time.sleep(0.1)
+    assert session is not None, "the running query is in stats_mysql_processlist"
+    admin.run(f"KILL QUERY {session}")
+    thread.join(timeout=15)
+    assert outcome["seconds"] < 10, outcome
+    # MariaDB answers a killed SLEEP with 1 (interrupted); either way the query ended early and the session lives on.
+    with client.cursor() as cur:
+        cur.execute("SELECT 7")
+        assert cur.fetchone() == (7,)
+    admin.run(f"KILL {session}")
+    with pytest.raises(pymysql.MySQLError):
+        with client.cursor() as cur:
+            cur.execute("SELECT 8")
+    with pytest.raises(pymysql.MySQLError) as e:
+        admin.run("KILL 987654")
+    assert e.value.args[0] == 1094 and "Unknown thread id" in e.value.args[1]

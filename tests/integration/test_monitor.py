@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from admin_helpers import _client, _lab_env, own_junction, proxy_login
-from conftest import DIRECT, LAB_PORT, wait_until
+from conftest import DIRECT, HOST, LAB_PORT, wait_until
 
 pytestmark = [pytest.mark.skipif(DIRECT, reason="about Junction's monitor"), pytest.mark.proxy_only]
 
@@ -256,3 +256,27 @@ def test_reads_survive_a_replica_crash(junction, protocol):
         subprocess.run(["bash", lab, "restart-server", "2"], check=True, capture_output=True, timeout=120)
     assert errors == [], f"{len(errors)} reads failed: {errors[:3]}"
     assert set(answered[killed_at + 20:]) == {2}, "after the crash, reads go to replica 1 only"
+
+
+def test_a_server_added_or_new_credentials_get_a_connect_check_within_seconds(junction):
+    """The tutorial adds servers and sets the monitor credentials, then looks at the connect log: that must not wait
+    for mysql-monitor_connect_interval (here 10 minutes)."""
+    junction.write_config(servers=[(10, PRIMARY)], users=[("app", "app", 10)],
+                          mysql_variables="monitor_enabled=true monitor_connect_interval=600000")
+    junction.start()
+    a = junction.admin()
+
+    def connect_rows(port: int, errors: bool = False):
+        where = "connect_error IS NOT NULL" if errors else "connect_error IS NULL"
+        return int(a.value(f"SELECT count(*) FROM monitor.mysql_server_connect_log WHERE port = {port} AND {where}"))
+
+    wait_until(lambda: connect_rows(PRIMARY) > 0, timeout=5, what="the first connect check")
+    a.run(f"INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (20, '{HOST}', {REPLICA1})")
+    a.run("LOAD MYSQL SERVERS TO RUNTIME")
+    wait_until(lambda: connect_rows(REPLICA1) > 0, timeout=5, what="the added server's connect check")
+    a.run("SET mysql-monitor_password='wrong'")
+    a.run("LOAD MYSQL VARIABLES TO RUNTIME")
+    wait_until(lambda: connect_rows(PRIMARY, errors=True) > 0 and connect_rows(REPLICA1, errors=True) > 0, timeout=5,
+               what="connect checks with the new credentials")
+    assert "Access denied" in a.value("SELECT connect_error FROM monitor.mysql_server_connect_log "
+                                      "WHERE connect_error IS NOT NULL ORDER BY time_start_us DESC LIMIT 1")

@@ -33,7 +33,9 @@ public enum AdminCommand: Equatable, Sendable {
     case clusterNodeUUID(uuid: String, adminInterfaces: String)
     /// `TRUNCATE [TABLE] [stats.]stats_mysql_query_digest[_reset]`.
     case truncateQueryDigest
+    /// `KILL [CONNECTION] <id>`, `KILL QUERY <id>`: a client session by its id (`stats_mysql_processlist.SessionID`).
     case killConnection(Int)
+    case killQuery(Int)
     /// `EXPLAIN ROUTING '<query>' [USER '<name>'] [SCHEMA '<schema>']`: how the rules would route a query.
     case explainRouting(query: String, user: String?, schema: String?)
     /// Anything else: run by SQLite as written.

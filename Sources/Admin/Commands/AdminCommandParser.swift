@@ -33,6 +33,7 @@ public enum AdminCommandParser {
             return isDigestTruncate(words) ? .truncateQueryDigest : .sql(text.sql)
         case "KILL":
             if words.count == 3, words[1] == "CONNECTION", let id = Int(words[2]) { return .killConnection(id) }
+            if words.count == 3, words[1] == "QUERY", let id = Int(words[2]) { return .killQuery(id) }
             if words.count == 2, let id = Int(words[1]) { return .killConnection(id) }
             return .sql(text.sql)
         case "EXPLAIN" where words.count >= 3 && words[1] == "ROUTING":

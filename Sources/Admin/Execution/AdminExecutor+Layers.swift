@@ -10,13 +10,16 @@ extension AdminExecutor {
         return .done
     }
 
-    /// MEMORY → DISK, in one transaction so the file is never half-written.
+    /// MEMORY → DISK, in one transaction so the file is never half-written. Saving variables answers how many
+    /// were written, as ProxySQL does (the tutorial's `136 rows affected`); tables answer 0.
     func saveToDisk(_ module: AdminModule, in db: Database) throws -> AdminResult {
+        var written = 0
         try db.inTransaction {
             try copy(module, from: "main", to: "disk", in: db)
+            if module.variablePrefix != nil { written = db.changesCount }
             return .commit
         }
-        return .done
+        return .ok(affectedRows: written)
     }
 
     func copy(_ module: AdminModule, from source: String, to destination: String, in db: Database) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOCore
 import JunctionConfig
 import Logging
 
@@ -21,6 +22,26 @@ public final class AdminExecutor {
     var readOnly: Bool { runtime.variables["admin-read_only"] == "true" }
     /// Where the `stats_*` tables come from: the running proxy's counters.
     public var statsSource: StatsSource?
+    /// Kills client session `id` (its running query only, with `queryOnly`); the future says whether it existed.
+    public var killSession: ((_ id: Int, _ queryOnly: Bool) -> EventLoopFuture<Bool>)?
+
+    /// Statements whose answer needs the proxy's event loops (admin KILL): the answer to come, or nil for those
+    /// `execute` answers at once.
+    public func pendingAnswer(_ raw: String, session: AdminSessionInfo) -> EventLoopFuture<AdminResult>? {
+        guard session.role == .admin, let killSession else { return nil }
+        let text = AdminStatementText(raw)
+        guard text.normalized.hasPrefix("KILL") else { return nil }
+        switch AdminCommandParser.parse(text) {
+        case .killConnection(let id), .killQuery(let id):
+            let queryOnly = AdminCommandParser.parse(text) == .killQuery(id)
+            return killSession(id, queryOnly).map { found in
+                found ? .done : .error(AdminError("Unknown thread id: \(id)", code: 1094, sqlState: "HY000"))
+            }
+        default:
+            return nil
+        }
+    }
+
     /// Whether the process is stopping (SIGTERM received): `JUNCTION HEALTH` reports it so the node is taken out of
     /// its load balancer while it still serves.
     public var isStopping: () -> Bool = { false }
@@ -154,8 +175,9 @@ public final class AdminExecutor {
             return .done
         case .explainRouting(let query, let user, let schema):
             return try explainRouting(query: query, user: user, schema: schema)
-        case .killConnection(let id):
-            return .error(.admin("Unknown thread id: \(id)"))
+        case .killConnection(let id), .killQuery(let id):
+            // Reached only without a proxy to ask (`killSession`); otherwise `pendingAnswer` answered it.
+            return .error(AdminError("Unknown thread id: \(id)", code: 1094, sqlState: "HY000"))
         case .sql(let sql):
             try refreshRuntimeTables(mentionedIn: sql, in: db)
             if readOnly { try db.execute(sql: "PRAGMA query_only = ON") }

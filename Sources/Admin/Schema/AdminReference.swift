@@ -89,6 +89,8 @@ public enum AdminReference {
         | `PROXYSQL READONLY`, `PROXYSQL READWRITE` | admin SQL read-only / writable |
         | `JUNCTION HEALTH` | Junction's own: `stopping` (1 after SIGTERM) and every ONLINE `writer`, for `junction health` |
         | `PROXYSQL FLUSH LOGS`, `PROXYSQL FLUSH CONFIGDB`, `PROXYSQL FLUSH MYSQL CLIENT HOSTS` | accepted |
+        | `KILL [CONNECTION] <id>`, `KILL QUERY <id>` | a client's connection, or its running query, by `stats_mysql_processlist.SessionID` (1094 when unknown) |
+        | `DROP TABLE`, `ALTER TABLE` | refused for the admin's own tables (any schema); allowed for tables you created |
 
         ## Statistics
 

@@ -147,7 +147,8 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             loginDeadline?.cancel()
             loginDeadline = nil
             assembler.maxPacketLength = Self.statementPacketLimit
-            logger.info("admin login", metadata: ["user": "\(response.username)", "client": "\(clientAddress)"])
+            // Debug, not info: `junction health` logs in every second or so (keepalived's check).
+            logger.debug("admin login", metadata: ["user": "\(response.username)", "client": "\(clientAddress)"])
         case .denied:
             logger.info("admin access denied", metadata: ["user": "\(response.username)", "client": "\(clientAddress)"])
             let usingPassword = scramble.isEmpty ? "NO" : "YES"
@@ -170,6 +171,16 @@ final class AdminConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .query:
             let sql = payload.readString(length: payload.readableBytes) ?? ""
+            if let pending = executor.pendingAnswer(sql, session: session) {
+                waitingForStats = true
+                pending.hop(to: context.eventLoop).whenComplete { [self] result in
+                    waitingForStats = false
+                    guard !isClosed else { return }
+                    send((try? result.get()) ?? .error(.admin("the proxy did not answer")), sequenceID: sequenceID, context: context)
+                    processInbound(context: context)
+                }
+                return
+            }
             guard case .read(let reset) = executor.statsNeed(for: sql), let source = executor.statsSource else {
                 send(executor.execute(sql, session: session), sequenceID: sequenceID, context: context)
                 return

@@ -11,6 +11,7 @@ enum SQLiteRunner {
             var ranAny = false
             while let statement = try statements.next() {
                 ranAny = true
+                if let refusal = SchemaGuard.refusal(of: statement.sql) { return .error(refusal) }
                 result = try run(statement, in: db)
             }
             return ranAny ? result : .error(AdminError.admin("not an error: empty statement"))

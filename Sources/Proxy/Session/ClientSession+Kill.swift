@@ -61,3 +61,17 @@ extension LoopContext {
         return .done
     }
 }
+
+extension ProxyServer {
+    /// The admin's `KILL [QUERY] <id>`: the session may live on any loop. The future says whether it existed.
+    public func kill(connectionID: Int, queryOnly: Bool) -> EventLoopFuture<Bool> {
+        let futures = contexts.all.map { context in
+            context.loop.submit { () -> Bool in
+                guard let id = UInt32(exactly: connectionID), let session = context.value.sessions[id] else { return false }
+                session.killedByClient(queryOnly: queryOnly)
+                return true
+            }
+        }
+        return EventLoopFuture.whenAllSucceed(futures, on: group.any()).map { $0.contains(true) }
+    }
+}
