@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Junction's tests and lab need on Debian 12, skipping whatever is
 # already there (so it returns in a second on a prepared machine).
-#   Debian: mariadb-server, mariadb-client, sysbench, haproxy and linux-perf (for bench/), libsqlite3-dev,
+#   Debian: mariadb-server, mariadb-client, sysbench, haproxy and linux-perf (for bench/), keepalived (for
+#           lab/ha.sh), libsqlite3-dev,
 #           procps, python3-pip; gcc and libmariadb-dev (MariaDB Connector/C, which the `mariadb` Python
 #           driver is compiled against), and python3-dev when the python3 that runs the tests has no headers
 #   PyPI:   pytest, pytest-timeout, PyMySQL, mysql-connector-python, mariadb (MariaDB Connector/Python),
@@ -21,7 +22,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 PY="${PYTHON:-python3}"
 command -v "$PY" >/dev/null 2>&1 || { echo "install-deps: $PY not found" >&2; exit 1; }
 
-wanted=(mariadb-server mariadb-client sysbench haproxy linux-perf libsqlite3-dev procps ca-certificates
+wanted=(mariadb-server mariadb-client sysbench haproxy linux-perf keepalived libsqlite3-dev procps ca-certificates
         gcc libc6-dev libmariadb-dev)
 missing=()
 for p in "${wanted[@]}"; do
@@ -46,7 +47,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The Debian package may start a system-wide server on 3306; the lab does not use it.
-# Likewise haproxy's own service (its default config listens nowhere): bench/ starts its own.
+# Likewise haproxy's own service (its default config listens nowhere): bench/ starts its own, and keepalived's
+# (it has no /etc/keepalived/keepalived.conf): lab/ha.sh runs its own in network namespaces.
 
 if ! "$PY" - <<'EOF' 2>/dev/null
 import pytest, pytest_timeout, pymysql, mysql.connector, mariadb, sqlalchemy
