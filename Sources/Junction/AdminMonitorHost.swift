@@ -1,6 +1,7 @@
 import Admin
 import JunctionConfig
 import Monitor
+import NIOConcurrencyHelpers
 import Proxy
 
 /// The monitor's view of Junction: runtime topology and variables from the admin executor, logs into
@@ -8,10 +9,13 @@ import Proxy
 final class AdminMonitorHost: MonitorHost {
     let executor: AdminExecutor
     let store: ProxyConfigStore
+    /// `MySQL_Monitor_<check>_check_OK` / `_ERR` by name, read by the stats (from another thread).
+    let checkCounts: NIOLockedValueBox<[String: Int]>
 
-    init(executor: AdminExecutor, store: ProxyConfigStore) {
+    init(executor: AdminExecutor, store: ProxyConfigStore, checkCounts: NIOLockedValueBox<[String: Int]>) {
         self.executor = executor
         self.store = store
+        self.checkCounts = checkCounts
     }
 
     func serverLatency(host: String, port: Int, microseconds: Int64) {
@@ -29,6 +33,7 @@ final class AdminMonitorHost: MonitorHost {
     }
 
     func recordMonitorLog(_ entry: MonitorLogEntry) {
+        countCheck(entry)
         switch entry {
         case .connect(let host, let port, let start, let success, let error):
             executor.appendMonitorLog("mysql_server_connect_log", [host, port, start, success ?? 0, error])
@@ -49,5 +54,19 @@ final class AdminMonitorHost: MonitorHost {
         do { try executor.applyRuntimeServers(servers, reason: reason) } catch {
             executor.logger.error("monitor placement refused", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension AdminMonitorHost {
+    private func countCheck(_ entry: MonitorLogEntry) {
+        let (check, failed): (String, Bool)
+        switch entry {
+        case .connect(_, _, _, _, let error): (check, failed) = ("connect", error != nil)
+        case .ping(_, _, _, _, let error): (check, failed) = ("ping", error != nil)
+        case .readOnly(_, _, _, _, _, let error): (check, failed) = ("read_only", error != nil)
+        case .replicationLag(_, _, _, _, _, let error): (check, failed) = ("replication_lag", error != nil)
+        }
+        let name = "MySQL_Monitor_\(check)_check_\(failed ? "ERR" : "OK")"
+        checkCounts.withLockedValue { $0[name, default: 0] += 1 }
     }
 }

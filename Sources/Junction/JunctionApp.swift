@@ -4,6 +4,7 @@ import Foundation
 import Monitor
 import JunctionConfig
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Proxy
@@ -65,7 +66,11 @@ public struct JunctionApp {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = ProxyServer(group: group, store: store, logger: logger)
-        executor.statsSource = ProxyStatsSource(server: server, store: store)
+        let monitorChecks = NIOLockedValueBox<[String: Int]>([:])
+        executor.statsSource = ProxyStatsSource(server: server, store: store) {
+            GlobalContext(threads: threads, monitorEnabled: executor.runtime.variables["mysql-monitor_enabled"] != "false",
+                          monitorChecks: monitorChecks.withLockedValue { $0 })
+        }
         executor.killSession = { id, queryOnly in server.kill(connectionID: id, queryOnly: queryOnly) }
         executor.processControl = { command in
             switch command {
@@ -95,7 +100,7 @@ public struct JunctionApp {
         let adminLoop = adminGroup.next()
         let admin = AdminService(server: AdminServer(eventLoop: adminLoop, executor: executor, logger: logger),
                                  interfaces: executor.adminVariables.mysqlIfaces, readiness: readiness, logger: logger)
-        let monitorHost = AdminMonitorHost(executor: executor, store: store)
+        let monitorHost = AdminMonitorHost(executor: executor, store: store, checkCounts: monitorChecks)
         let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
         monitor.start()
         let clusterHost = AdminClusterHost(executor: executor)  // held here: the service holds its host weakly

@@ -8,14 +8,18 @@ import SQLText
 final class ProxyStatsSource: StatsSource {
     let server: ProxyServer
     let store: ProxyConfigStore
+    /// What the stats need beyond the proxy's counters; asked on the admin's loop, when a collection starts.
+    let globalContext: () -> GlobalContext
 
-    init(server: ProxyServer, store: ProxyConfigStore) {
+    init(server: ProxyServer, store: ProxyConfigStore, globalContext: @escaping () -> GlobalContext) {
         self.server = server
         self.store = store
+        self.globalContext = globalContext
     }
 
     func collect(reset: StatsReset) -> EventLoopFuture<[String: TableRows]> {
         let snapshot = store.current
+        let context = globalContext()
         let latencies = store.serverLatencies.withLockedValue { $0 }
         return server.collectStatistics(resetDigests: reset.contains(.digests), resetConnectionPool: reset.contains(.connectionPool),
                                         resetErrors: reset.contains(.errors)).map { stats in
@@ -24,7 +28,7 @@ final class ProxyStatsSource: StatsSource {
                 "stats_mysql_query_digest": digests,
                 "stats_mysql_query_digest_reset": digests,
                 "stats_mysql_query_rules": StatsTables.ruleRows(ids: stats.ruleIDs, hits: stats.ruleHits),
-                "stats_mysql_global": StatsTables.globalRows(stats, cache: self.store.queryCache.counters),
+                "stats_mysql_global": StatsTables.globalRows(stats, cache: self.store.queryCache.counters, context: context),
                 "stats_mysql_users": StatsTables.userRows(stats.connectionsPerUser, users: snapshot.users),
                 "stats_mysql_commands_counters": StatsTables.commandRows(stats.commands),
                 "stats_mysql_connection_pool": StatsTables.poolRows(stats, latencies: latencies),
@@ -57,21 +61,103 @@ enum StatsTables {
         TableRows(columns: ["rule_id", "hits"], rows: zip(ids, hits).map { [$0.databaseValue, $1.databaseValue] })
     }
 
-    static func globalRows(_ stats: ProxyStatistics, cache: QueryCache.Counters) -> TableRows {
-        let values: [(String, String)] = [
+    /// Every variable ProxySQL 2.7.1 reports, in its order, then Junction's own. A counter of something Junction
+    /// does not do (GTID tracking, Aurora, SQL-injection detection, hostgroup locking, …) is 0, as ProxySQL shows it
+    /// with those features unused; the processing-time counters are 0 as with ProxySQL's defaults.
+    static func globalRows(_ stats: ProxyStatistics, cache: QueryCache.Counters, context: GlobalContext) -> TableRows {
+        let g = stats.global
+        let servers = stats.servers.values
+        let commands = stats.commands
+        let connected = stats.serverConnections.values.reduce(0) { $0 + $1.used + $1.free }
+        let monitor = context.monitorChecks
+        func check(_ name: String) -> String { String(monitor[name] ?? 0) }
+        var values: [(String, String)] = [
             ("ProxySQL_Uptime", String(ProcessUptime.seconds)),
             ("Active_Transactions", String(stats.activeTransactions)),
+            ("Client_Connections_aborted", String(g[.clientConnectionsAborted])),
             ("Client_Connections_connected", String(stats.clientConnectionsConnected)),
+            ("Client_Connections_created", String(g[.clientConnectionsCreated])),
+            ("Server_Connections_aborted", String(servers.reduce(0) { $0 + $1.connectionsFailed })),
+            ("Server_Connections_connected", String(connected)),
+            ("Server_Connections_created", String(servers.reduce(0) { $0 + $1.connectionsOK })),
+            ("Server_Connections_delayed", "0"),
+            ("Client_Connections_non_idle", String(stats.clientConnectionsNonIdle)),
+            ("mysql_backend_buffers_bytes", "0"),
+            ("mysql_frontend_buffers_bytes", "0"),
+            ("mysql_session_internal_bytes", "0"),
+            ("Com_autocommit", String(g[.comAutocommit])),
+            ("Com_autocommit_filtered", String(g[.comAutocommitFiltered])),
+            ("Com_commit", String(commands["COMMIT"]?.count ?? 0)),
+            ("Com_commit_filtered", String(g[.comCommitFiltered])),
+            ("Com_rollback", String(commands["ROLLBACK"]?.count ?? 0)),
+            ("Com_rollback_filtered", String(g[.comRollbackFiltered])),
+        ]
+        let counted: [GlobalCounter] = [.comBackendChangeUser, .comBackendInitDB, .comBackendSetNames, .comFrontendInitDB,
+                                        .comFrontendSetNames, .comFrontendUseDB, .comBackendStmtPrepare, .comBackendStmtExecute,
+                                        .comBackendStmtClose, .comFrontendStmtPrepare, .comFrontendStmtExecute, .comFrontendStmtClose]
+        values += counted.map { ($0.name, String(g[$0])) }
+        values += [
             ("Questions", String(stats.questions)),
-            ("Server_Connections_free", String(stats.backendConnectionsFree)),
-            ("Digest_entries", String(stats.digests.count)),
-            ("Query_Processor_rules", String(stats.ruleIDs.count)),
             ("Slow_queries", String(stats.slowQueries)),
+            ("GTID_consistent_queries", "0"),
+            ("GTID_session_collected", "0"),
+            ("Queries_backends_bytes_recv", String(servers.reduce(0) { $0 + $1.bytesReceived })),
+            ("Queries_backends_bytes_sent", String(servers.reduce(0) { $0 + $1.bytesSent })),
+            ("Queries_frontends_bytes_recv", String(g[.queriesFrontendsBytesRecv])),
+            ("Queries_frontends_bytes_sent", String(g[.queriesFrontendsBytesSent])),
+            ("Query_Processor_time_nsec", "0"),
+            ("Backend_query_time_nsec", "0"),
+            ("ConnPool_get_conn_latency_awareness", "0"),
             ("ConnPool_get_conn_immediate", String(stats.getConnImmediate)),
             ("ConnPool_get_conn_success", String(stats.getConnSuccess)),
             ("ConnPool_get_conn_failure", String(stats.getConnFailure)),
+            ("mysql_killed_backend_connections", "0"),
+            ("mysql_killed_backend_queries", String(g[.killedBackendQueries])),
+        ]
+        values += ["hostgroup_locked_set_cmds", "hostgroup_locked_queries", "mysql_unexpected_frontend_com_quit",
+                   "mysql_unexpected_frontend_packets", "queries_with_max_lag_ms__total_wait_time_us",
+                   "queries_with_max_lag_ms__delayed", "queries_with_max_lag_ms", "backend_lagging_during_query",
+                   "backend_offline_during_query", "get_aws_aurora_replicas_skipped_during_query",
+                   "automatic_detected_sql_injection", "whitelisted_sqli_fingerprint"].map { ($0, "0") }
+        values += [
+            ("max_connect_timeouts", String(stats.getConnFailure)),
+            ("generated_error_packets", "0"),
+            ("client_host_error_killed_connections", "0"),
+            ("Client_Connections_hostgroup_locked", "0"),
+            ("Mirror_concurrency", "0"),
+            ("Mirror_queue_length", "0"),
+            ("Selects_for_update__autocommit0", "0"),
             ("Servers_table_version", String(stats.serversTableVersion)),
-            ("mysql_backend_buffers_bytes", "0"),
+            ("MySQL_Thread_Workers", String(context.threads)),
+            ("Access_Denied_Wrong_Password", String(g[.accessDeniedWrongPassword])),
+            ("Access_Denied_Max_Connections", String(g[.accessDeniedMaxConnections])),
+            ("Access_Denied_Max_User_Connections", String(g[.accessDeniedMaxUserConnections])),
+            // The monitor runs on the admin's one event loop.
+            ("MySQL_Monitor_Workers", context.monitorEnabled ? "1" : "0"),
+            ("MySQL_Monitor_Workers_Aux", "0"),
+            ("MySQL_Monitor_Workers_Started", context.monitorEnabled ? "1" : "0"),
+        ]
+        for name in ["connect", "ping", "read_only", "replication_lag"] {
+            values += [("MySQL_Monitor_\(name)_check_OK", check("MySQL_Monitor_\(name)_check_OK")),
+                       ("MySQL_Monitor_\(name)_check_ERR", check("MySQL_Monitor_\(name)_check_ERR"))]
+        }
+        values += [
+            ("MySQL_Monitor_dns_cache_queried", "0"),
+            ("MySQL_Monitor_dns_cache_lookup_success", "0"),
+            ("MySQL_Monitor_dns_cache_record_updated", "0"),
+            ("MyHGM_myconnpoll_get", String(stats.getConnSuccess + stats.getConnFailure)),
+            ("MyHGM_myconnpoll_get_ok", String(stats.getConnSuccess)),
+            ("MyHGM_myconnpoll_push", String(g[.poolPush])),
+            ("MyHGM_myconnpoll_destroy", String(g[.poolDestroy])),
+            ("MyHGM_myconnpoll_reset", String(g[.poolReset])),
+            ("SQLite3_memory_bytes", "0"),
+            ("ConnPool_memory_bytes", "0"),
+            ("Stmt_Client_Active_Total", String(stats.clientStatementsTotal)),
+            ("Stmt_Client_Active_Unique", String(stats.clientStatementTexts.count)),
+            ("Stmt_Server_Active_Total", String(stats.serverStatementsTotal)),
+            ("Stmt_Server_Active_Unique", String(stats.serverStatementTexts.count)),
+            ("Stmt_Max_Stmt_id", String(stats.clientStatementTexts.count + 1)),
+            ("Stmt_Cached", String(stats.serverStatementTexts.count)),
             ("Query_Cache_Memory_bytes", String(cache.memoryBytes)),
             ("Query_Cache_count_GET", String(cache.gets)),
             ("Query_Cache_count_GET_OK", String(cache.getsOK)),
@@ -80,6 +166,12 @@ enum StatsTables {
             ("Query_Cache_bytes_OUT", String(cache.bytesOut)),
             ("Query_Cache_Purged", String(cache.purged)),
             ("Query_Cache_Entries", String(cache.entries)),
+            ("new_req_conns_count", "0"),
+            ("mysql_listener_paused", "false"),
+            // Junction's own.
+            ("Server_Connections_free", String(stats.backendConnectionsFree)),
+            ("Digest_entries", String(stats.digests.count)),
+            ("Query_Processor_rules", String(stats.ruleIDs.count)),
         ]
         return TableRows(columns: ["Variable_Name", "Variable_Value"],
                          rows: values.map { [$0.0.databaseValue, $0.1.databaseValue] })
@@ -157,4 +249,11 @@ enum StatsTables {
         })
     }
 
+}
+
+/// The process facts in `stats_mysql_global` that are not the proxy's counters.
+struct GlobalContext: Sendable {
+    var threads: Int
+    var monitorEnabled: Bool
+    var monitorChecks: [String: Int]
 }

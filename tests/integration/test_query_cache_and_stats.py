@@ -110,7 +110,9 @@ def dict_rows(a: Admin, sql: str) -> list[dict]:
 
 
 def global_status(a: Admin) -> dict[str, int]:
-    return {name: int(value) for name, value in a.rows("SELECT Variable_Name, Variable_Value FROM stats_mysql_global")}
+    # (mysql_listener_paused is 'false', as in ProxySQL: the numeric ones only.)
+    return {name: int(value) for name, value in a.rows("SELECT Variable_Name, Variable_Value FROM stats_mysql_global")
+            if value.lstrip("-").isdigit()}
 
 
 def qc(a: Admin) -> dict[str, int]:

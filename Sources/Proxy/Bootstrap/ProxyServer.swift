@@ -109,6 +109,9 @@ public final class ProxyServer: Sendable {
                 part.getConnImmediate = loop.statistics.getConnImmediate
                 part.getConnSuccess = loop.statistics.getConnSuccess + loop.statistics.getConnImmediate
                 part.getConnFailure = loop.statistics.getConnFailure
+                part.global = loop.statistics.global
+                part.clientConnectionsNonIdle = loop.runningSessionCount
+                loop.preparedStatementCounts(into: &part)
                 if resetConnectionPool { loop.statistics.servers.removeAll() }
                 if resetErrors { loop.statistics.errors = [:] }
                 loop.describeConnections(into: &part)
@@ -137,6 +140,12 @@ public final class ProxyServer: Sendable {
             total.getConnImmediate += part.getConnImmediate
             total.getConnSuccess += part.getConnSuccess
             total.getConnFailure += part.getConnFailure
+            total.global.add(part.global)
+            total.clientConnectionsNonIdle += part.clientConnectionsNonIdle
+            total.clientStatementsTotal += part.clientStatementsTotal
+            total.clientStatementTexts.formUnion(part.clientStatementTexts)
+            total.serverStatementsTotal += part.serverStatementsTotal
+            total.serverStatementTexts.formUnion(part.serverStatementTexts)
         }.map { (stats: ProxyStatistics) -> ProxyStatistics in
             var stats = stats
             stats.ruleIDs = current

@@ -46,6 +46,7 @@ extension LoopContext {
     /// Kills what `conn` is running, from another connection to the same server.
     func killQuery(on conn: BackendConnection, user: ProxyUser?) {
         guard let user else { return }
+        statistics.global[.killedBackendQueries] += 1
         let request = Request(hostgroup: conn.server.hostgroup, user: user, clientCapabilities: conn.capabilities,
                               collation: 33, schema: nil, endpoint: conn.server.endpoint)
         runOnSpareConnection("KILL QUERY \(conn.threadID)", request).whenFailure { [self] error in

@@ -278,10 +278,12 @@ final class LoopContext {
     func putIdle(_ conn: BackendConnection) {
         guard conn.isIdle, !isTooOld(conn),
               let server = snapshot.server(conn.server.endpoint, in: conn.server.hostgroup), server.status == .online else {
+            statistics.global[.poolDestroy] += 1
             conn.close()
             return
         }
         if handToWaiter(conn) { return }
+        statistics.global[.poolPush] += 1
         // Kept even above `mysql-free_connections_pct`: closing it now would open a new one at the next burst.
         // The once-a-second round trims the pool back (LoopContext+PoolHealth).
         idle[conn.key, default: []].append(conn) // in place: no copy of the list

@@ -212,6 +212,7 @@ extension ClientSession: BackendResponseSink {
             detach(conn, close: true)
             completion(.failure(ProxyError.backendLost))
         case .send(let step):
+            loopContext.statistics.global.countReplay(step)
             conn.execute(step.payload, command: step.responseCommand).whenComplete { [self] result in
                 var replay = replay
                 switch result {

@@ -28,6 +28,7 @@ extension ClientSession {
         case .query:
             queryReceived(payload)
         case .initDB:
+            loopContext.statistics.global[.comFrontendInitDB] += 1
             let schema = String(decoding: payload.readableBytesView.dropFirst(), as: UTF8.self)
             runOnBackend(payload, command: .singlePacket, after: { session, conn, _, isError in
                 guard !isError else { return }
@@ -46,12 +47,15 @@ extension ClientSession {
             resetSessionState(keepSchema: true)
             sendOK(sequenceID: 1)
         case .stmtPrepare:
+            loopContext.statistics.global[.comFrontendStmtPrepare] += 1
             prepareReceived(payload)
         case .stmtExecute:
+            loopContext.statistics.global[.comFrontendStmtExecute] += 1
             executeReceived(payload)
         case .stmtSendLongData:
             longDataReceived(payload)
         case .stmtClose:
+            loopContext.statistics.global[.comFrontendStmtClose] += 1
             closeStatementReceived(payload)
         case .stmtReset:
             resetStatementReceived(payload)
@@ -91,10 +95,15 @@ extension ClientSession {
         switch traits.kind {
         case .commit where !machine.isBound, .rollback where !machine.isBound:
             // Nothing is open anywhere: answer as the server would.
+            loopContext.statistics.global[traits.kind == .commit ? .comCommitFiltered : .comRollbackFiltered] += 1
             sendOK(sequenceID: 1)
             recordAnsweredLocally()
         case .set:
-            switch SetStatementParser.parse(statement) {
+            let parsed = SetStatementParser.parse(statement)
+            if case .session(let changes) = parsed {
+                loopContext.statistics.global.countFrontendSet(changes, answeredLocally: !machine.isBound && LocalSettingCheck.accepts(changes))
+            }
+            switch parsed {
             case .session(let changes) where !machine.isBound && LocalSettingCheck.accepts(changes):
                 // Checked here: no backend needed (a client's connect-time SETs must not depend on the writer).
                 // It reaches a backend with the session's next statement, wherever that runs.
@@ -121,6 +130,7 @@ extension ClientSession {
             nextStatement = SessionStateMachine.Statement(readsPreviousStatement: true, leavesWarnings: true)
             runOnBackend(payload, command: .query)
         case .use:
+            loopContext.statistics.global[.comFrontendUseDB] += 1
             runOnBackend(payload, command: .query, after: { session, conn, _, isError in
                 guard !isError, let schema = traits.useSchema else { return }
                 session.settings.schema = schema

@@ -50,6 +50,7 @@ extension ClientSession {
               Self.verify(scramble: scramble, plugin: plugin, password: candidate.password, nonce: nonce) else {
             let usingPassword = scramble.isEmpty ? "NO" : "YES"
             logger.info("access denied", metadata: ["user": "\(response.username)", "client": "\(address)"])
+            loopContext.statistics.global[.accessDeniedWrongPassword] += 1
             sendError(MySQLErrorCode.accessDenied.packet("Access denied for user '\(response.username)'@'\(address)' (using password: \(usingPassword))"),
                       sequenceID: sequence)
             context?.close(promise: nil)
@@ -64,10 +65,12 @@ extension ClientSession {
         user = candidate
         countedAsConnection = true
         if total > snapshot.settings.maxConnections {
+            loopContext.statistics.global[.accessDeniedMaxConnections] += 1
             refuse(MySQLErrorCode.tooManyConnections.packet("Too many connections"), sequenceID: sequence)
             return
         }
         if perUser > candidate.maxConnections {
+            loopContext.statistics.global[.accessDeniedMaxUserConnections] += 1
             refuse(MySQLErrorCode.userConnectionLimit.packet(
                 "User '\(candidate.username)' has exceeded the 'max_user_connections' resource (current value: \(candidate.maxConnections))"),
                 sequenceID: sequence)
@@ -84,6 +87,7 @@ extension ClientSession {
             sequence &+= 1
         }
         phase = .ready
+        loginCompleted = true
         cancelLoginDeadline()
         assembler.maxPacketLength = loopContext.snapshot.settings.maxAllowedPacket
         sendOK(sequenceID: sequence)

@@ -56,6 +56,7 @@ extension ClientSession {
         if let prepared = conn.preparedStatements[sql] { return loopContext.loop.makeSucceededFuture(prepared) }
         var payload = ByteBufferAllocator().buffer(capacity: sql.utf8.count + 1)
         payload.writeInteger(CommandCode.stmtPrepare.rawValue)
+        loopContext.statistics.global[.comBackendStmtPrepare] += 1
         payload.writeString(sql)
         return conn.execute(payload, command: .prepare).flatMapThrowing { reply in
             switch reply {
@@ -127,6 +128,7 @@ extension ClientSession {
     /// An execute's payload for `conn`: with that connection's statement id at once when it has the statement
     /// prepared (and no long data waits); otherwise prepared there first, then its long data sent.
     func buildExecute(_ statement: ClientStatement, _ payload: ByteBuffer, on conn: BackendConnection) -> BuiltPayload {
+        loopContext.statistics.global[.comBackendStmtExecute] += 1
         if statement.longData.isEmpty, let prepared = conn.preparedStatements[statement.sql] {
             return .now(Self.rewriteExecute(payload, backendID: prepared.statementID, statement: statement))
         }

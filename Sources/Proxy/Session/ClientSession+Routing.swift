@@ -117,6 +117,8 @@ extension ClientSession {
             let statistics = loopContext.statistics
             let slot = statistics.servers.slot(for: connection.serverKey, memo: &connection.serverStatsMemo) { ServerCounters() }
             statistics.servers[slot: slot].countQuery(sent: requestBytes, received: responseBytes)
+            statistics.global[.queriesFrontendsBytesRecv] &+= requestBytes
+            statistics.global[.queriesFrontendsBytesSent] &+= responseBytes
             if let error, let user {
                 loopContext.statistics.recordError(
                     ErrorKey(hostgroup: hostgroup, endpoint: connection.server.endpoint, username: user.username,

@@ -84,6 +84,8 @@ final class ClientSession: ChannelInboundHandler {
     /// The command running now, kept so that it can be retried on another connection.
     var running: RunningCommand?
     var countedAsConnection = false
+    /// The client logged in (a session closed before that counts as `Client_Connections_aborted`).
+    var loginCompleted = false
     /// The digest statistics entry of this session's last query (most sessions repeat a few shapes).
     var digestMemo = SlotMemo<DigestKey>()
     /// Everything written to the client goes through it (see DirectSocketWriter for why).
@@ -111,6 +113,7 @@ final class ClientSession: ChannelInboundHandler {
         addresses = ClientAddresses(client: context.remoteAddress?.ipAddress, clientPort: context.remoteAddress?.port,
                                     local: context.localAddress?.ipAddress, localPort: context.localAddress?.port)
         loopContext.register(self)
+        loopContext.statistics.global[.clientConnectionsCreated] += 1
         loopContext.refreshSnapshot()  // a LOAD … TO RUNTIME since the last command on this loop counts for logins
         let settings = loopContext.snapshot.settings
         serverCapabilities = CapabilityFlags.junctionServerDefault
@@ -156,6 +159,7 @@ final class ClientSession: ChannelInboundHandler {
         clientWriter.detach()
         cancelLoginDeadline()
         cancelQueryTimeout()
+        if !loginCompleted { loopContext.statistics.global[.clientConnectionsAborted] += 1 }
         phase = .closed
         loopContext.unregister(self)
         if countedAsConnection, let user {

@@ -162,6 +162,7 @@ final class LoopStatistics {
     var getConnImmediate = 0
     var getConnSuccess = 0
     var getConnFailure = 0
+    var global = GlobalCounters()
 
     func recordCommand(_ index: Int, time: UInt64) {
         commandCounters[index].add(time)
@@ -220,6 +221,13 @@ public struct ProxyStatistics: Sendable {
     public var getConnImmediate = 0
     public var getConnSuccess = 0
     public var getConnFailure = 0
+    public var global = GlobalCounters()
+    /// Client sessions running a command right now.
+    public var clientConnectionsNonIdle = 0
+    public var clientStatementsTotal = 0
+    public var clientStatementTexts = Set<String>()
+    public var serverStatementsTotal = 0
+    public var serverStatementTexts = Set<String>()
 
     public init() {}
 }
