@@ -44,6 +44,7 @@ public struct JunctionApp {
     }
 
     public func run() async throws {
+        let trappedSignals = await StopSequence.trapSignals()
         let logger = Logger(label: "junction")
         let startup: StartupConfiguration
         do {
@@ -111,7 +112,7 @@ public struct JunctionApp {
         let services = ServiceGroup(configuration: .init(
             services: [.init(service: admin), .init(service: proxy)], logger: logger))
         let signals = Task { [configPath = startup.configPath] in
-            await stop.handleSignals(of: services) {
+            await stop.handleSignals(trappedSignals, of: services) {
                 adminLoop.execute { ConfigReload.reload(executor, configPath: configPath, logger: logger) }
             }
         }

@@ -25,9 +25,14 @@ final class StopSequence: Sendable {
 
     var isStopping: Bool { stoppingSince.withLockedValue { $0 != nil } }
 
-    /// Handles signals until the group has stopped (cancel the task running this then).
-    func handleSignals(of group: ServiceGroup, reload: @escaping @Sendable () -> Void) async {
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+    /// Traps the signals this handles: made first thing at start, so a SIGTERM during start-up waits for
+    /// `handleSignals` instead of killing a half-started process.
+    static func trapSignals() async -> UnixSignalsSequence {
+        await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+    }
+
+    /// Handles `signals` until the group has stopped (cancel the task running this then).
+    func handleSignals(_ signals: UnixSignalsSequence, of group: ServiceGroup, reload: @escaping @Sendable () -> Void) async {
         var grace: Task<Void, Never>?
         for await signal in signals {
             if signal == .sighup {

@@ -38,7 +38,7 @@ public final class MySQLClientConnection: @unchecked Sendable {
         }
         ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(max(timeoutMs, 1))))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { $0.pipeline.addHandler(handler) }
             .connect(host: host, port: port)
             .whenComplete { result in

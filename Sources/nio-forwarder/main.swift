@@ -43,7 +43,7 @@ final class ClientSide: ChannelInboundHandler {
         let client = context.channel
         let relay = self.relay
         ClientBootstrap(group: context.eventLoop)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { server in
                 let serverRelay = Relay()
                 serverRelay.partner = relay
@@ -70,7 +70,7 @@ let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
 let listener = try ServerBootstrap(group: group)
     .serverChannelOption(ChannelOptions.backlog, value: 1024)
     .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+    .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
     .childChannelOption(ChannelOptions.autoRead, value: false)
     .childChannelInitializer { client in
         let side = ClientSide(serverPort: serverPort)

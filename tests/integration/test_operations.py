@@ -160,3 +160,23 @@ def test_systemd_hears_ready_then_stopping(node, tmp_path):
     assert sock.recv(256) == b"STOPPING=1"
     assert node.proc.wait(timeout=20) == 0
     sock.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_stop_during_the_first_start_leaves_a_first_start(tmp_path, lab, sig):
+    """systemd may stop (or kill) Junction while it is still starting: SIGTERM stops it cleanly, and either way the
+    next start still takes the config file (a half-made junction.db is not mistaken for a saved configuration)."""
+    j = JunctionProcess(tmp_path, ADMIN, PROXY)
+    j.write_config(users=[("app", "app", 0, 'comment="from the file"')])
+    j.datadir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([str(_junction_bin()), "-f", "-c", str(j.config_path)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    # As soon as the configuration database appears: the first start is under way, nothing saved yet.
+    wait_until(lambda: (j.datadir / "junction.db").exists(), timeout=10, interval=0.005, what="junction.db created")
+    proc.send_signal(sig)
+    assert proc.wait(timeout=20) == (0 if sig == signal.SIGTERM else -9), "SIGTERM stops cleanly, not by the signal"
+    j.start()
+    try:
+        assert j.admin().rows("SELECT DISTINCT comment FROM runtime_mysql_users") == [("from the file",)]
+    finally:
+        assert j.stop() == 0, j.log()

@@ -10,6 +10,8 @@ extension AdminExecutor {
     /// - Throws: `AdminError` / `RuntimeValidationError` with a message for the start-up error line.
     public func start(configFile: JunctionConfigFile?, databaseExisted: Bool, reload: Bool) throws {
         try database.withAdmin { db in
+            // A first start stopped before it saved anything left a DISK without variables: still a first start.
+            let databaseExisted = try databaseExisted && (Int.fetchOne(db, sql: "SELECT count(*) FROM disk.global_variables") ?? 0) > 0
             let defaults = VariableCatalog.all.filter { $0.name != "admin-version" }
             for definition in defaults {
                 try db.execute(sql: "INSERT OR REPLACE INTO main.global_variables VALUES (?, ?)", arguments: [definition.name, definition.defaultValue])

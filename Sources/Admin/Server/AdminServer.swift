@@ -21,7 +21,7 @@ public final class AdminServer: @unchecked Sendable {
         ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 128)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 let id = nextConnectionID
                 nextConnectionID &+= 1

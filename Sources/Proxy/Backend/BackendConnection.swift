@@ -102,7 +102,7 @@ final class BackendConnection: ChannelInboundHandler {
         let timeout = TimeAmount.milliseconds(Int64(max(timeoutMs, 1)))
         let connected = ClientBootstrap(group: loop)
             .connectTimeout(timeout)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in channel.pipeline.addHandler(connection) }
             .connect(host: server.endpoint.host, port: server.endpoint.port)
         connected.whenFailure { error in

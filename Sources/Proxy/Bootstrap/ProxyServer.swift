@@ -43,7 +43,7 @@ public final class ProxyServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(AcceptErrorLogger(logger: logger))
                 }
             }
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { [contexts, logger, connectionIDs] channel in
                 let id = connectionIDs.next()
