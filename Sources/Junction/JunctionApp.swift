@@ -70,7 +70,11 @@ public struct JunctionApp {
         let monitorChecks = NIOLockedValueBox<[String: Int]>([:])
         executor.statsSource = ProxyStatsSource(server: server, store: store) {
             GlobalContext(threads: threads, monitorEnabled: executor.runtime.variables["mysql-monitor_enabled"] != "false",
-                          monitorChecks: monitorChecks.withLockedValue { $0 })
+                          monitorChecks: monitorChecks.withLockedValue { $0 },
+                          sqliteBytes: ["junction.db", "junction_stats.db"].reduce(0) { total, name in
+                              let path = (datadir as NSString).appendingPathComponent(name)
+                              return total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+                          })
         }
         executor.killSession = { id, queryOnly in server.kill(connectionID: id, queryOnly: queryOnly) }
         executor.processControl = { command in

@@ -37,6 +37,14 @@ final class ProxyStatsSource: StatsSource {
                 "stats_mysql_errors": StatsTables.errorRows(stats.errors),
                 "stats_mysql_errors_reset": StatsTables.errorRows(stats.errors),
                 "stats_mysql_free_connections": StatsTables.freeConnectionRows(stats.freeConnections),
+                "stats_memory_metrics": MemoryMetrics.rows(.init(
+                    sqliteBytes: context.sqliteBytes,
+                    authBytes: snapshot.users.values.reduce(0) { $0 + $1.username.utf8.count + $1.password.utf8.count + 64 },
+                    digestBytes: stats.digests.reduce(0) { $0 + $1.value.digestText.utf8.count + 128 },
+                    ruleBytes: stats.ruleIDs.count * 256,
+                    preparedClientBytes: stats.clientStatementTexts.reduce(0) { $0 + $1.utf8.count },
+                    preparedServerBytes: stats.serverStatementTexts.reduce(0) { $0 + $1.utf8.count },
+                    threads: context.threads)),
             ]
         }
     }
@@ -66,7 +74,6 @@ enum StatsTables {
     /// with those features unused; the processing-time counters are 0 as with ProxySQL's defaults.
     static func globalRows(_ stats: ProxyStatistics, cache: QueryCache.Counters, context: GlobalContext) -> TableRows {
         let g = stats.global
-        let servers = stats.servers.values
         let commands = stats.commands
         let connected = stats.serverConnections.values.reduce(0) { $0 + $1.used + $1.free }
         let monitor = context.monitorChecks
@@ -77,9 +84,9 @@ enum StatsTables {
             ("Client_Connections_aborted", String(g[.clientConnectionsAborted])),
             ("Client_Connections_connected", String(stats.clientConnectionsConnected)),
             ("Client_Connections_created", String(g[.clientConnectionsCreated])),
-            ("Server_Connections_aborted", String(servers.reduce(0) { $0 + $1.connectionsFailed })),
+            ("Server_Connections_aborted", String(g[.serverConnectionsAborted])),
             ("Server_Connections_connected", String(connected)),
-            ("Server_Connections_created", String(servers.reduce(0) { $0 + $1.connectionsOK })),
+            ("Server_Connections_created", String(g[.serverConnectionsCreated])),
             ("Server_Connections_delayed", "0"),
             ("Client_Connections_non_idle", String(stats.clientConnectionsNonIdle)),
             ("mysql_backend_buffers_bytes", "0"),
@@ -101,8 +108,8 @@ enum StatsTables {
             ("Slow_queries", String(stats.slowQueries)),
             ("GTID_consistent_queries", "0"),
             ("GTID_session_collected", "0"),
-            ("Queries_backends_bytes_recv", String(servers.reduce(0) { $0 + $1.bytesReceived })),
-            ("Queries_backends_bytes_sent", String(servers.reduce(0) { $0 + $1.bytesSent })),
+            ("Queries_backends_bytes_recv", String(g[.queriesBackendsBytesRecv])),
+            ("Queries_backends_bytes_sent", String(g[.queriesBackendsBytesSent])),
             ("Queries_frontends_bytes_recv", String(g[.queriesFrontendsBytesRecv])),
             ("Queries_frontends_bytes_sent", String(g[.queriesFrontendsBytesSent])),
             ("Query_Processor_time_nsec", "0"),
@@ -256,4 +263,6 @@ struct GlobalContext: Sendable {
     var threads: Int
     var monitorEnabled: Bool
     var monitorChecks: [String: Int]
+    /// The size of the admin's SQLite files (configuration and statistics).
+    var sqliteBytes: Int
 }

@@ -9,6 +9,10 @@ struct JunctionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "junction",
         abstract: "Junction — a MySQL proxy compatible with ProxySQL's admin interface and configuration.",
+        usage: """
+            junction [serve] [--config FILE] [--datadir DIR] [--foreground] [--initial] [--reload] [--log-level LEVEL]
+            junction health [--config FILE] [--admin HOST:PORT] [--client HOST:PORT] [--user NAME] [--password PW] [--timeout-ms MS]
+            """,
         version: JunctionVersion.string,
         subcommands: [Serve.self, Health.self],
         defaultSubcommand: Serve.self)

@@ -181,12 +181,14 @@ final class LoopContext {
                         self.roomMade(in: server.hostgroup)
                     }
                     self.statistics.servers[serverKey, default: ServerCounters()].connectionsOK += 1
+                    self.statistics.global[.serverConnectionsCreated] += 1
                     self.statistics.getConnSuccess += 1
                     self.noteInUse(conn)
                     promise.succeed(conn)
                 case .failure(let error):
                     self.openPerServer[server.endpoint, default: 1] -= 1
                     self.statistics.servers[serverKey, default: ServerCounters()].connectionsFailed += 1
+                    self.statistics.global[.serverConnectionsAborted] += 1
                     self.connectFailed(server, error, request, number: number, started: started, promise: promise)
                 }
             }

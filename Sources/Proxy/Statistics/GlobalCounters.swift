@@ -12,6 +12,8 @@ public enum GlobalCounter: Int, CaseIterable, Sendable {
     case selectsForUpdateAutocommit0
     case poolPush, poolDestroy, poolReset
     case comAutocommitFiltered, comCommitFiltered, comRollbackFiltered
+    /// Also in `stats_mysql_connection_pool`, whose `_reset` zeroes them there; these keep counting.
+    case serverConnectionsCreated, serverConnectionsAborted, queriesBackendsBytesSent, queriesBackendsBytesRecv
 
     /// The `Variable_Name` in `stats_mysql_global`.
     public var name: String {
@@ -44,6 +46,10 @@ public enum GlobalCounter: Int, CaseIterable, Sendable {
         case .comAutocommitFiltered: return "Com_autocommit_filtered"
         case .comCommitFiltered: return "Com_commit_filtered"
         case .comRollbackFiltered: return "Com_rollback_filtered"
+        case .serverConnectionsCreated: return "Server_Connections_created"
+        case .serverConnectionsAborted: return "Server_Connections_aborted"
+        case .queriesBackendsBytesSent: return "Queries_backends_bytes_sent"
+        case .queriesBackendsBytesRecv: return "Queries_backends_bytes_recv"
         }
     }
 }
