@@ -5,6 +5,7 @@
 #           lab/ha.sh), libsqlite3-dev,
 #           procps, python3-pip; adduser and systemd (systemd-analyze) for the package tests (test_package.py);
 #           tmux, in which test_dolphie.py drives dolphie's TUI;
+#           iproute2 (ip netns) for lab/ha.sh;
 #           gcc and libmariadb-dev (MariaDB Connector/C, which the `mariadb` Python
 #           driver is compiled against), and python3-dev when the python3 that runs the tests has no headers
 #   PyPI:   pytest, pytest-timeout, PyMySQL, mysql-connector-python, mariadb (MariaDB Connector/Python),
@@ -25,7 +26,7 @@ PY="${PYTHON:-python3}"
 command -v "$PY" >/dev/null 2>&1 || { echo "install-deps: $PY not found" >&2; exit 1; }
 
 wanted=(mariadb-server mariadb-client sysbench haproxy linux-perf keepalived libsqlite3-dev procps ca-certificates
-        gcc libc6-dev libmariadb-dev adduser systemd tmux)
+        gcc libc6-dev libmariadb-dev adduser systemd tmux iproute2)
 missing=()
 for p in "${wanted[@]}"; do
     installed "$p" || missing+=("$p")

@@ -108,8 +108,9 @@ enum StatsTables {
             ("Slow_queries", String(stats.slowQueries)),
             ("GTID_consistent_queries", "0"),
             ("GTID_session_collected", "0"),
-            ("Queries_backends_bytes_recv", String(g[.queriesBackendsBytesRecv])),
-            ("Queries_backends_bytes_sent", String(g[.queriesBackendsBytesSent])),
+            // Junction relays a query's bytes as they are: what backends sent is what clients were sent.
+            ("Queries_backends_bytes_recv", String(g[.queriesFrontendsBytesSent])),
+            ("Queries_backends_bytes_sent", String(g[.queriesFrontendsBytesRecv])),
             ("Queries_frontends_bytes_recv", String(g[.queriesFrontendsBytesRecv])),
             ("Queries_frontends_bytes_sent", String(g[.queriesFrontendsBytesSent])),
             ("Query_Processor_time_nsec", "0"),

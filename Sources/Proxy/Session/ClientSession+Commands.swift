@@ -100,11 +100,13 @@ extension ClientSession {
             recordAnsweredLocally()
         case .set:
             let parsed = SetStatementParser.parse(statement)
+            var answeredLocally = false
             if case .session(let changes) = parsed {
-                loopContext.statistics.global.countFrontendSet(changes, answeredLocally: !machine.isBound && LocalSettingCheck.accepts(changes))
+                answeredLocally = !machine.isBound && LocalSettingCheck.accepts(changes)
+                loopContext.statistics.global.countFrontendSet(changes, answeredLocally: answeredLocally)
             }
             switch parsed {
-            case .session(let changes) where !machine.isBound && LocalSettingCheck.accepts(changes):
+            case .session(let changes) where answeredLocally:
                 // Checked here: no backend needed (a client's connect-time SETs must not depend on the writer).
                 // It reaches a backend with the session's next statement, wherever that runs.
                 settings.apply(changes)

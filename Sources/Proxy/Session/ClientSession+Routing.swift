@@ -118,8 +118,6 @@ extension ClientSession {
             let slot = statistics.servers.slot(for: connection.serverKey, memo: &connection.serverStatsMemo) { ServerCounters() }
             statistics.servers[slot: slot].countQuery(sent: requestBytes, received: responseBytes)
             statistics.global[.queriesFrontendsBytesRecv] &+= requestBytes
-            statistics.global[.queriesBackendsBytesSent] &+= requestBytes
-            statistics.global[.queriesBackendsBytesRecv] &+= responseBytes
             statistics.global[.queriesFrontendsBytesSent] &+= responseBytes
             if let error, let user {
                 loopContext.statistics.recordError(

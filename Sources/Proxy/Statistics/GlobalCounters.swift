@@ -13,7 +13,7 @@ public enum GlobalCounter: Int, CaseIterable, Sendable {
     case poolPush, poolDestroy, poolReset
     case comAutocommitFiltered, comCommitFiltered, comRollbackFiltered
     /// Also in `stats_mysql_connection_pool`, whose `_reset` zeroes them there; these keep counting.
-    case serverConnectionsCreated, serverConnectionsAborted, queriesBackendsBytesSent, queriesBackendsBytesRecv
+    case serverConnectionsCreated, serverConnectionsAborted
 
     /// The `Variable_Name` in `stats_mysql_global`.
     public var name: String {
@@ -48,8 +48,6 @@ public enum GlobalCounter: Int, CaseIterable, Sendable {
         case .comRollbackFiltered: return "Com_rollback_filtered"
         case .serverConnectionsCreated: return "Server_Connections_created"
         case .serverConnectionsAborted: return "Server_Connections_aborted"
-        case .queriesBackendsBytesSent: return "Queries_backends_bytes_sent"
-        case .queriesBackendsBytesRecv: return "Queries_backends_bytes_recv"
         }
     }
 }
