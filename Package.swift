@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "MySQLProtocol", dependencies: [
@@ -56,8 +57,15 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The HTTP side (Hummingbird): the Prometheus exporter and REST API (admin-restapi_*), the dashboard (admin-web_*).
+        .target(name: "HTTPEndpoints", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "Junction", dependencies: [
-            "Proxy", "JunctionConfig", "Admin", "QueryRouting", "SQLText", "Monitor", "Cluster", "MySQLClient",
+            "Proxy", "HTTPEndpoints", "JunctionConfig", "Admin", "QueryRouting", "SQLText", "Monitor", "Cluster", "MySQLClient",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -97,6 +105,7 @@ let package = Package(
         .testTarget(name: "FuzzTargetsTests", dependencies: ["JunctionFuzzTargets"]),
         .testTarget(name: "JunctionConfigTests", dependencies: ["JunctionConfig"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin", "JunctionConfig"]),
+        .testTarget(name: "HTTPEndpointsTests", dependencies: ["HTTPEndpoints"]),
         .testTarget(name: "MonitorTests", dependencies: ["Monitor", "JunctionConfig"]),
         .testTarget(name: "QueryRoutingTests", dependencies: ["QueryRouting", "SQLText"]),
         .testTarget(name: "ProxyTests", dependencies: [

@@ -1,6 +1,7 @@
 import Admin
 import Cluster
 import Foundation
+import HTTPEndpoints
 import Monitor
 import JunctionConfig
 import Logging
@@ -108,9 +109,20 @@ public struct JunctionApp {
         let monitorHost = AdminMonitorHost(executor: executor, store: store, checkCounts: monitorChecks)
         let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
         monitor.start()
+        let history = StatsHistoryService(loop: adminLoop, executor: executor, logger: Logger(label: "junction.stats_history"))
+        history.start()
         let clusterHost = AdminClusterHost(executor: executor)  // held here: the service holds its host weakly
         let cluster = ClusterService(loop: adminLoop, host: clusterHost, logger: Logger(label: "junction.cluster"))
         cluster.start()
+        // The HTTP listeners follow the admin variables; only the newest wanted state matters.
+        let observation = AdminObservationSource(executor: executor, loop: adminLoop)
+        executor.prometheusMetrics = { adminLoop.makeFutureWithTask { try await prometheusMetrics(from: observation) } }
+        let http = HTTPEndpointsController(source: observation,
+                                           eventLoopGroup: adminGroup, logger: Logger(label: "junction.http"))
+        let (httpSettings, httpSettingsInput) = AsyncStream.makeStream(of: HTTPEndpointSettings.self, bufferingPolicy: .bufferingNewest(1))
+        httpSettingsInput.yield(HTTPEndpointSettings(executor.adminVariables))
+        executor.onAdminVariablesApplied = { httpSettingsInput.yield(HTTPEndpointSettings($0)) }
+        let httpFollower = Task { for await settings in httpSettings { await http.apply(settings) } }
         store.connectFailureHandler.withLockedValue { $0 = { host, port in monitor.connectFailed(host: host, port: port) } }
         // Services stop in reverse order: the client port drains first, the admin port closes last.
         let services = ServiceGroup(configuration: .init(
@@ -126,9 +138,13 @@ public struct JunctionApp {
         } catch let error as IOError {
             throw StartupError("cannot listen: \(error)")
         }
+        httpSettingsInput.finish()
+        await httpFollower.value
+        await http.stopAll()
         // The monitor stops on its loop before that loop shuts down (its timers would schedule on a dead loop).
         try? await monitor.stop().get()
         try? await cluster.stop().get()
+        try? await history.stop().get()
         withExtendedLifetime((monitorHost, clusterHost)) {}
         try? await group.shutdownGracefully()
         try? await adminGroup.shutdownGracefully()

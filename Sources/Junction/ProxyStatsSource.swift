@@ -33,6 +33,7 @@ final class ProxyStatsSource: StatsSource {
                 "stats_mysql_commands_counters": StatsTables.commandRows(stats.commands),
                 "stats_mysql_connection_pool": StatsTables.poolRows(stats, latencies: latencies),
                 "stats_mysql_connection_pool_reset": StatsTables.poolRows(stats, latencies: latencies),
+                "stats_mysql_query_latency": StatsTables.latencyRows(stats.servers),
                 "stats_mysql_processlist": StatsTables.processRows(stats.processes),
                 "stats_mysql_errors": StatsTables.errorRows(stats.errors),
                 "stats_mysql_errors_reset": StatsTables.errorRows(stats.errors),
@@ -198,6 +199,20 @@ enum StatsTables {
             let counter = commands[name] ?? CommandCounter()
             return [name.databaseValue, Int64(clamping: counter.totalTimeUs).databaseValue, counter.count.databaseValue]
                 + counter.buckets.map(\.databaseValue)
+        })
+    }
+
+    /// Junction's `stats_mysql_query_latency`: each server's query latency in a hostgroup, bucketed as the command counters.
+    static func latencyRows(_ servers: [ServerKey: ServerCounters]) -> TableRows {
+        let columns = ["hostgroup", "srv_host", "srv_port", "Total_Time_us", "Total_cnt", "cnt_100us", "cnt_500us", "cnt_1ms",
+                       "cnt_5ms", "cnt_10ms", "cnt_50ms", "cnt_100ms", "cnt_500ms", "cnt_1s", "cnt_5s", "cnt_10s", "cnt_INFs"]
+        let keys = servers.keys.filter { servers[$0]!.latency.count > 0 }.sorted {
+            ($0.hostgroup, $0.endpoint.host, $0.endpoint.port) < ($1.hostgroup, $1.endpoint.host, $1.endpoint.port)
+        }
+        return TableRows(columns: columns, rows: keys.map { key in
+            let latency = servers[key]!.latency
+            return [key.hostgroup.databaseValue, key.endpoint.host.databaseValue, key.endpoint.port.databaseValue,
+                    Int64(clamping: latency.totalTimeUs).databaseValue, latency.count.databaseValue] + latency.buckets.map(\.databaseValue)
         })
     }
 

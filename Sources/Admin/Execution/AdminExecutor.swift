@@ -24,12 +24,17 @@ public final class AdminExecutor {
     public var statsSource: StatsSource?
     /// Kills client session `id` (its running query only, with `queryOnly`); the future says whether it existed.
     public var killSession: ((_ id: Int, _ queryOnly: Bool) -> EventLoopFuture<Bool>)?
+    /// `SHOW PROMETHEUS METRICS`: the text `/metrics` serves.
+    public var prometheusMetrics: (() -> EventLoopFuture<String>)?
 
     /// Statements whose answer needs the proxy's event loops (admin KILL): the answer to come, or nil for those
     /// `execute` answers at once.
     public func pendingAnswer(_ raw: String, session: AdminSessionInfo) -> EventLoopFuture<AdminResult>? {
-        guard session.role == .admin, let killSession else { return nil }
         let text = AdminStatementText(raw)
+        if text.normalized == "SHOW PROMETHEUS METRICS", let prometheusMetrics {
+            return prometheusMetrics().map { .rows(columns: ["Data"], rows: [[$0]]) }
+        }
+        guard session.role == .admin, let killSession else { return nil }
         guard text.normalized.hasPrefix("KILL") else { return nil }
         switch AdminCommandParser.parse(text) {
         case .killConnection(let id), .killQuery(let id):
@@ -47,6 +52,8 @@ public final class AdminExecutor {
     public var isStopping: () -> Bool = { false }
     /// Runs `PROXYSQL …` commands that act on the process (pause, stop, shutdown…); nil answers "not supported".
     public var processControl: ((ProxySQLCommand) -> AdminResult)?
+    /// Called on the admin's loop each time admin variables go live (the HTTP listeners follow them).
+    public var onAdminVariablesApplied: ((AdminVariables) -> Void)?
 
     public init(database: AdminDatabase, target: RuntimeTarget?, configFilePath: String?, logger: Logger) throws {
         self.database = database
@@ -222,6 +229,7 @@ public final class AdminExecutor {
 
     func adminVariablesApplied() throws {
         adminVariables = try runtime.adminVariables()
+        onAdminVariablesApplied?(adminVariables)
     }
 
     private func proxysql(_ command: ProxySQLCommand, in db: Database) -> AdminResult {
@@ -232,8 +240,16 @@ public final class AdminExecutor {
         case .readWrite:
             runtime.variables["admin-read_only"] = "false"
             return .done
-        case .flushLogs, .flushMySQLClientHosts, .flushConfigDB:
-            return .done
+        case .flushLogs:
+            // Refused rather than answered OK: a logrotate script must not believe a file was reopened.
+            return .error(AdminError("Junction Admin Error: PROXYSQL FLUSH LOGS: Junction writes its log to standard error (the "
+                + "journal under systemd), not to a file it could reopen; rotate with journald", code: 1047, sqlState: "08S01"))
+        case .flushMySQLClientHosts:
+            return .error(AdminError("Junction Admin Error: PROXYSQL FLUSH MYSQL CLIENT HOSTS: Junction keeps no client host "
+                + "cache (mysql-client_host_cache_size is not supported), so there is nothing to flush", code: 1047, sqlState: "08S01"))
+        case .flushConfigDB:
+            return .error(AdminError("Junction Admin Error: PROXYSQL FLUSH CONFIGDB is not supported: Junction's configuration "
+                + "database is written at each SAVE … TO DISK and needs no reopening", code: 1047, sqlState: "08S01"))
         case .health:
             let stopping: [[String?]] = [["stopping", isStopping() ? "1" : "0"]]
             return .rows(columns: ["Variable_name", "Value"], rows: stopping + runtime.onlineWriters.map { ["writer", $0] })

@@ -88,7 +88,7 @@ public enum AdminReference {
         | `SAVE MYSQL DIGEST TO DISK`, `TRUNCATE stats_mysql_query_digest` | digest statistics to history / cleared |
         | `PROXYSQL READONLY`, `PROXYSQL READWRITE` | admin SQL read-only / writable |
         | `JUNCTION HEALTH` | Junction's own: `stopping` (1 after SIGTERM) and every ONLINE `writer`, for `junction health` |
-        | `PROXYSQL FLUSH LOGS`, `PROXYSQL FLUSH CONFIGDB`, `PROXYSQL FLUSH MYSQL CLIENT HOSTS` | accepted |
+        | `PROXYSQL FLUSH LOGS`, `PROXYSQL FLUSH CONFIGDB`, `PROXYSQL FLUSH MYSQL CLIENT HOSTS` | refused with error 1047 saying why: Junction logs to standard error, keeps no client host cache, and its configuration database needs no reopening |
         | `KILL [CONNECTION] <id>`, `KILL QUERY <id>` | a client's connection, or its running query, by `stats_mysql_processlist.SessionID` (1094 when unknown) |
         | `DROP TABLE`, `ALTER TABLE` | refused for the admin's own tables (any schema); allowed for tables you created |
 
@@ -105,6 +105,11 @@ public enum AdminReference {
         stats_mysql_query_digest` and `SAVE MYSQL DIGEST TO DISK` (into
         `stats_history.history_mysql_query_digest`) empty the digest statistics. In
         `stats_mysql_free_connections`, `fd` is the server's thread id of the connection.
+
+        `stats_mysql_query_latency` is Junction's own: each server's query times in a hostgroup, in the buckets
+        of `stats_mysql_commands_counters` (`cnt_100us` … `cnt_INFs`, each counting its own bucket). The
+        Prometheus histograms `junction_query_latency_seconds` come from it; reading
+        `stats_mysql_connection_pool_reset` leaves it, so those counters never go back.
 
         `runtime_checksums_values` shows, per synchronised module, how many times it was loaded
         (`version`), when (`epoch`) and a checksum of the loaded content.

@@ -91,6 +91,9 @@ extension AdminTableCatalog {
             "CREATE TABLE stats_mysql_connection_pool (hostgroup INT , srv_host VARCHAR , srv_port INT , status VARCHAR , ConnUsed INT , ConnFree INT , ConnOK INT , ConnERR INT , MaxConnUsed INT , Queries INT , Queries_GTID_sync INT , Bytes_data_sent INT , Bytes_data_recv INT , Latency_us INT)"),
         AdminTableDefinition("stats_mysql_connection_pool_reset", in: [.stats],
             "CREATE TABLE stats_mysql_connection_pool_reset (hostgroup INT , srv_host VARCHAR , srv_port INT , status VARCHAR , ConnUsed INT , ConnFree INT , ConnOK INT , ConnERR INT , MaxConnUsed INT , Queries INT , Queries_GTID_sync INT , Bytes_data_sent INT , Bytes_data_recv INT , Latency_us INT)"),
+        // Junction's own: query latency per server in a hostgroup, with the buckets of stats_mysql_commands_counters.
+        AdminTableDefinition("stats_mysql_query_latency", in: [.stats],
+            "CREATE TABLE stats_mysql_query_latency (hostgroup INT NOT NULL , srv_host VARCHAR NOT NULL , srv_port INT NOT NULL , Total_Time_us INT NOT NULL , Total_cnt INT NOT NULL , cnt_100us INT NOT NULL , cnt_500us INT NOT NULL , cnt_1ms INT NOT NULL , cnt_5ms INT NOT NULL , cnt_10ms INT NOT NULL , cnt_50ms INT NOT NULL , cnt_100ms INT NOT NULL , cnt_500ms INT NOT NULL , cnt_1s INT NOT NULL , cnt_5s INT NOT NULL , cnt_10s INT NOT NULL , cnt_INFs INT NOT NULL , PRIMARY KEY (hostgroup, srv_host, srv_port))"),
         AdminTableDefinition("stats_mysql_free_connections", in: [.stats],
             "CREATE TABLE stats_mysql_free_connections (fd INT NOT NULL , hostgroup INT NOT NULL , srv_host VARCHAR NOT NULL , srv_port INT NOT NULL , user VARCHAR NOT NULL , schema VARCHAR , init_connect VARCHAR , time_zone VARCHAR , sql_mode VARCHAR , autocommit VARCHAR , idle_ms INT , statistics VARCHAR , mysql_info VARCHAR)"),
         AdminTableDefinition("stats_mysql_query_digest", in: [.stats],

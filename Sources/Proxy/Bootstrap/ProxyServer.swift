@@ -112,7 +112,7 @@ public final class ProxyServer: Sendable {
                 part.global = loop.statistics.global
                 part.clientConnectionsNonIdle = loop.runningSessionCount
                 loop.preparedStatementCounts(into: &part)
-                if resetConnectionPool { loop.statistics.servers.removeAll() }
+                if resetConnectionPool { loop.statistics.servers.updateAll(\.afterPoolReset) }
                 if resetErrors { loop.statistics.errors = [:] }
                 loop.describeConnections(into: &part)
                 return part

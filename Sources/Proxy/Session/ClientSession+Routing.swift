@@ -113,9 +113,11 @@ extension ClientSession {
     func recordQueryFinished(on connection: BackendConnection? = nil, rowsAffected: UInt64 = 0, rowsSent: Int = 0,
                              error: (code: UInt16, message: String)? = nil) {
         let hostgroup = connection?.server.hostgroup ?? -1
+        var serverSlot: Int?
         if let connection {
             let statistics = loopContext.statistics
             let slot = statistics.servers.slot(for: connection.serverKey, memo: &connection.serverStatsMemo) { ServerCounters() }
+            serverSlot = slot
             statistics.servers[slot: slot].countQuery(sent: requestBytes, received: responseBytes)
             statistics.global[.queriesFrontendsBytesRecv] &+= requestBytes
             statistics.global[.queriesFrontendsBytesSent] &+= responseBytes
@@ -138,6 +140,7 @@ extension ClientSession {
                                                               epoch: ProcessUptime.epochSeconds, rowsAffected: rowsAffected,
                                                               rowsSent: UInt64(rowsSent))
         if settings.commandsStats { loopContext.statistics.recordCommand(commandIndex, time: elapsed) }
+        if let serverSlot { loopContext.statistics.servers[slot: serverSlot].latency.add(elapsed) }
     }
 
     func recordAnsweredLocally() {

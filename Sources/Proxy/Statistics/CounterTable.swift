@@ -51,6 +51,11 @@ struct CounterTable<Key: Hashable, Value> {
         return out
     }
 
+    /// Replaces every value in place: keys and slots stay, so memos stay valid.
+    mutating func updateAll(_ transform: (Value) -> Value) {
+        for index in values.indices { values[index] = transform(values[index]) }
+    }
+
     mutating func removeAll() {
         values = []
         keys = []

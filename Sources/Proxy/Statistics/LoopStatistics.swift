@@ -100,6 +100,9 @@ public struct ServerCounters: Sendable, Equatable {
     public var maxUsed = 0
     public var bytesSent = 0
     public var bytesReceived = 0
+    /// How long its queries took (`stats_mysql_query_latency`, the metrics' histograms). Unlike the other
+    /// counters, a read of `stats_mysql_connection_pool_reset` leaves it: Prometheus expects it never to go back.
+    public var latency = CommandCounter()
 
     public init() {}
 
@@ -120,6 +123,14 @@ public struct ServerCounters: Sendable, Equatable {
         maxUsed += other.maxUsed
         bytesSent += other.bytesSent
         bytesReceived += other.bytesReceived
+        latency.merge(other.latency)
+    }
+
+    /// What `stats_mysql_connection_pool_reset` leaves of these counters.
+    var afterPoolReset: ServerCounters {
+        var kept = ServerCounters()
+        kept.latency = latency
+        return kept
     }
 }
 
