@@ -1,3 +1,4 @@
+import Foundation
 import Admin
 import GRDB
 import NIOCore
@@ -260,6 +261,35 @@ enum StatsTables {
         })
     }
 
+    /// The `statistics` column: JSON, as ProxySQL fills it (the counters Junction keeps per connection).
+    static func freeConnectionStatistics(_ c: FreeConnectionInfo) -> String {
+        jsonObject([("age_ms", String(c.ageMs)), ("idle_ms", String(c.idleMs))])
+    }
+
+    /// The `mysql_info` column: JSON describing the server side of the connection.
+    static func freeConnectionInfo(_ c: FreeConnectionInfo) -> String {
+        jsonObject([("host", jsonString(c.endpoint.host)), ("port", String(c.endpoint.port)), ("user", jsonString(c.user)),
+                    ("db", c.schema.map(jsonString) ?? "null"), ("thread_id", String(c.threadID)),
+                    ("server_version", jsonString(c.serverVersion)), ("autocommit", jsonString(c.autocommit))])
+    }
+
+    private static func jsonObject(_ members: [(String, String)]) -> String {
+        "{" + members.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    private static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
     static func freeConnectionRows(_ connections: [FreeConnectionInfo]) -> TableRows {
         let columns = ["fd", "hostgroup", "srv_host", "srv_port", "user", "schema", "init_connect", "time_zone", "sql_mode",
                        "autocommit", "idle_ms", "statistics", "mysql_info"]
@@ -267,7 +297,7 @@ enum StatsTables {
             var row: [DatabaseValue] = [Int(c.threadID).databaseValue, c.hostgroup.databaseValue, c.endpoint.host.databaseValue]
             row += [c.endpoint.port.databaseValue, c.user.databaseValue, c.schema.databaseValue, DatabaseValue.null]
             row += [c.timeZone.databaseValue, c.sqlMode.databaseValue, c.autocommit.databaseValue, c.idleMs.databaseValue]
-            row += [DatabaseValue.null, DatabaseValue.null]
+            row += [freeConnectionStatistics(c).databaseValue, freeConnectionInfo(c).databaseValue]
             return row
         })
     }

@@ -78,6 +78,7 @@ public enum AdminReference {
         | `SHOW CREATE TABLE [<db>.]<table>`, `SHOW FIELDS FROM <table>` | a table's definition |
         | `SHOW [GLOBAL|MYSQL|ADMIN] VARIABLES [LIKE '<p>' | WHERE …]` | `global_variables` |
         | `SHOW MYSQL STATUS`, `SHOW [FULL] PROCESSLIST`, `SHOW MYSQL USERS`, `SHOW MYSQL SERVERS` | stats and config shortcuts |
+        | `SHOW PROMETHEUS METRICS` | one row, column `Data`: the text `/metrics` serves (admin and stats users) |
         | `LOAD MYSQL USER <name> TO RUNTIME` | one user's rows to RUNTIME |
         | `EXPLAIN ROUTING '<query>' [USER '<name>'] [SCHEMA '<schema>']` | how the runtime query rules would route a query, without running it: each rule examined and why it matched or not, the flags, the hostgroup, the digest, rewrite, cache, mirror |
         | `SELECT CONFIG FILE`, `SAVE CONFIG TO FILE <path>` | MEMORY rendered as a config file |
@@ -110,6 +111,29 @@ public enum AdminReference {
         of `stats_mysql_commands_counters` (`cnt_100us` … `cnt_INFs`, each counting its own bucket). The
         Prometheus histograms `junction_query_latency_seconds` come from it; reading
         `stats_mysql_connection_pool_reset` leaves it, so those counters never go back.
+
+        `stats_history` is filled on the `admin-stats_*` intervals (seconds, 0 = off; samples are taken at whole
+        multiples of the interval): `mysql_connections` and `history_mysql_status_variables` (every
+        `stats_mysql_global` value) on `admin-stats_mysql_connections`; `myhgm_connections` and
+        `history_stats_mysql_connection_pool` on `admin-stats_mysql_connection_pool`; `mysql_query_cache`,
+        `system_cpu` (the process's `times()` in clock ticks) and `system_memory` (the process figures of
+        `stats_memory_metrics`) on theirs. The `_hour` and `_day` tables summarise each whole hour and day (counters
+        by their largest value, gauges by their mean); samples are kept 7 days, hourly rows a year.
+        `admin-stats_mysql_query_digest_to_disk` saves and resets the digest statistics every N seconds.
+
+        ## HTTP: metrics, REST API, dashboard
+
+        - `admin-restapi_enabled` / `admin-restapi_port` (6070): `GET /metrics` (Prometheus text format, no
+          credentials, as ProxySQL serves it; ProxySQL's metric names, and Junction's `junction_*` ones such as the
+          histograms `junction_query_latency_seconds{hostgroup,endpoint}`); `GET|POST /sync/<uri>` runs the
+          active `runtime_restapi_routes` row of that method and uri with the request as one JSON argument (a POST's
+          body, or a GET's query parameters) and answers its output when it exits 0 with JSON, else 424 with the
+          error (`error_code` 62 after `timeout_ms`); `GET /api/v1/{servers,pool,digests,global,errors,monitor/errors,cluster,dashboard}`
+          answer JSON.
+        - `admin-web_enabled` / `admin-web_port` (6080): the dashboard page at `/` and the same `/api/v1/…`.
+        - Everything but `/metrics` asks for HTTP Basic credentials of `admin-stats_credentials` or
+          `admin-admin_credentials`. Both listen on every address over plain HTTP; LOAD ADMIN VARIABLES TO RUNTIME
+          starts, moves and stops them.
 
         `runtime_checksums_values` shows, per synchronised module, how many times it was loaded
         (`version`), when (`epoch`) and a checksum of the loaded content.

@@ -1,7 +1,11 @@
 import Foundation
 
 /// Runs a `restapi_routes` script as ProxySQL does: the request's JSON is its one argument, its standard input is
-/// empty, its standard output is the answer. A script that overruns `timeoutMs` is killed.
+/// empty, its standard output is the answer. A script that overruns `timeoutMs` is killed and reported at once,
+/// even if processes it started still hold its output open.
+///
+/// The blocking parts (reading the pipes, the deadline) run on Dispatch threads, never on Swift concurrency's
+/// few cooperative threads, which a blocked read would starve.
 public enum ScriptRunner {
     public enum Outcome: Equatable, Sendable {
         case finished(status: Int32, output: String, errors: String)
@@ -17,34 +21,64 @@ public enum ScriptRunner {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = stdout
         process.standardError = stderr
-        let finished = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
-        do { try process.run() } catch { return .failedToStart("\(error.localizedDescription)") }
-        // Output is drained while the script runs, so a large answer cannot fill the pipe and stall it.
-        let output = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }
-        let errors = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }
-        let overran = OverrunFlag()
-        let watchdog = Task {
-            try await Task.sleep(nanoseconds: UInt64(max(timeoutMs, 1)) * 1_000_000)
-            if process.isRunning {
-                overran.set()
-                kill(process.processIdentifier, SIGKILL)
+        let ending = OnceFlag()  // the first of exit and deadline answers
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            let output = PipeReader(stdout), errors = PipeReader(stderr)
+            let finish: @Sendable (Int32?) -> Void = { status in
+                guard ending.claim() else { return }
+                guard let status else {
+                    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                    continuation.resume(returning: .timedOut)
+                    return
+                }
+                continuation.resume(returning: .finished(status: status, output: output.wait(), errors: errors.wait()))
             }
+            process.terminationHandler = { finish($0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                guard ending.claim() else { return }
+                continuation.resume(returning: .failedToStart(error.localizedDescription))
+                return
+            }
+            output.start()
+            errors.start()
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(max(timeoutMs, 1))) { finish(nil) }
         }
-        var status: Int32 = -1
-        for await code in finished.stream { status = code }
-        watchdog.cancel()
-        let timedOut = overran.isSet
-        let out = String(decoding: await output.value, as: UTF8.self)
-        let err = String(decoding: await errors.value, as: UTF8.self)
-        return timedOut ? .timedOut : .finished(status: status, output: out, errors: err)
     }
 }
 
-/// Set once by the watchdog when it kills an overrunning script.
-private final class OverrunFlag: @unchecked Sendable {
+/// Reads a pipe to its end on a Dispatch thread.
+private final class PipeReader: @unchecked Sendable {
+    private let pipe: Pipe
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ pipe: Pipe) { self.pipe = pipe }
+
+    func start() {
+        DispatchQueue.global().async { [self] in
+            data = pipe.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Called once the process has exited (so the end of the pipe is near).
+    func wait() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// True for the first caller only.
+private final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.withLock {
+            defer { claimed = true }
+            return !claimed
+        }
+    }
 }

@@ -333,7 +333,8 @@ final class LoopContext {
                     user: conn.key.username, schema: conn.settings.schema,
                     timeZone: Self.value(conn.settings.settings["time_zone"]?.replay),
                     sqlMode: Self.value(conn.settings.settings["sql_mode"]?.replay),
-                    autocommit: conn.settings.autocommitOff ? "OFF" : "ON", idleMs: Int((now &- conn.idleSince) / 1_000_000)))
+                    autocommit: conn.settings.autocommitOff ? "OFF" : "ON", idleMs: Int((now &- conn.idleSince) / 1_000_000),
+                    ageMs: Int((now &- conn.createdAt.uptimeNanoseconds) / 1_000_000), serverVersion: conn.serverVersion))
             }
         }
         for session in sessions.values {

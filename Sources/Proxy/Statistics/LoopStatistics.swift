@@ -273,4 +273,7 @@ public struct FreeConnectionInfo: Sendable {
     public var sqlMode: String?
     public var autocommit: String
     public var idleMs: Int
+    /// Since the connection logged in.
+    public var ageMs: Int
+    public var serverVersion: String
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import HTTPEndpoints
+
+/// Credentials, JSON text and the `/sync` script answers.
+struct EndpointPiecesTests {
+    static let accounts = ["stats": "stats", "admin": "s3cret:x"]
+
+    static func basic(_ pair: String) -> String { "Basic " + Data(pair.utf8).base64EncodedString() }
+
+    @Test func basicCredentials() {
+        #expect(BasicCredentials.authorizedUser(Self.basic("stats:stats"), accounts: Self.accounts) == "stats")
+        // The password may hold a colon: only the first one separates.
+        #expect(BasicCredentials.authorizedUser(Self.basic("admin:s3cret:x"), accounts: Self.accounts) == "admin")
+        #expect(BasicCredentials.authorizedUser(Self.basic("stats:wrong"), accounts: Self.accounts) == nil)
+        #expect(BasicCredentials.authorizedUser(Self.basic("nobody:stats"), accounts: Self.accounts) == nil)
+        #expect(BasicCredentials.authorizedUser("Bearer abc", accounts: Self.accounts) == nil)
+        #expect(BasicCredentials.authorizedUser("Basic !!!", accounts: Self.accounts) == nil)
+        #expect(BasicCredentials.authorizedUser(nil, accounts: Self.accounts) == nil)
+    }
+
+    @Test func jsonKeepsColumnOrderTypesAndEscapes() {
+        let table = ResultTable(columns: ["hostgroup", "digest_text", "avg", "note"],
+                                rows: [[.integer(1), .text("SELECT \"a\"\n</script>"), .real(1.5), .null]])
+        #expect(JSONValue.rows(table).text == #"[{"hostgroup":1,"digest_text":"SELECT \"a\"\n\u003c/script>","avg":1.5,"note":null}]"#)
+        let parsed = try? JSONSerialization.jsonObject(with: Data(JSONValue.rows(table).text.utf8)) as? [[String: Any]]
+        #expect(parsed?.first?["digest_text"] as? String == "SELECT \"a\"\n</script>")
+    }
+
+    static let route = RestRoute(id: 1, method: "POST", uri: "echo", script: "/usr/local/bin/echo.sh", timeoutMs: 500)
+
+    static func body(_ answer: (status: Int, body: String)) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    @Test func scriptAnswersAsProxySQLGivesThem() {
+        let ok = ObservationResponses.scriptAnswer(.finished(status: 0, output: "{ \"a\": 1 }\n", errors: ""), route: Self.route)
+        #expect(ok.status == 200 && ok.body == "{ \"a\": 1 }\n")
+        let failed = ObservationResponses.scriptAnswer(.finished(status: 3, output: "", errors: "boom"), route: Self.route)
+        #expect(failed.status == 424)
+        #expect(Self.body(failed)["error_code"] as? String == "3")
+        #expect(Self.body(failed)["script_stderr"] as? String == "boom")
+        let notJSON = ObservationResponses.scriptAnswer(.finished(status: 0, output: "hello", errors: ""), route: Self.route)
+        #expect(notJSON.status == 424 && Self.body(notJSON)["type"] as? String == "out")
+        let empty = ObservationResponses.scriptAnswer(.finished(status: 0, output: "  \n", errors: ""), route: Self.route)
+        #expect((Self.body(empty)["error"] as? String)?.contains("empty") == true)
+        let late = ObservationResponses.scriptAnswer(.timedOut, route: Self.route)
+        #expect(late.status == 424 && Self.body(late)["error_code"] as? String == "62")
+    }
+
+    @Test func scriptRunnerPassesTheJSONAsItsArgumentAndKillsOverruns() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("junction-script-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let echo = directory.appendingPathComponent("echo.sh").path
+        try "#!/bin/sh\nprintf '{\"got\":%s}' \"$1\"\n".write(toFile: echo, atomically: true, encoding: .utf8)
+        let slow = directory.appendingPathComponent("slow.sh").path
+        try "#!/bin/sh\nsleep 5\necho '{}'\n".write(toFile: slow, atomically: true, encoding: .utf8)
+        for path in [echo, slow] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
+
+        #expect(await ScriptRunner.run(echo, argument: #"{"a":1}"#, timeoutMs: 5_000)
+            == .finished(status: 0, output: #"{"got":{"a":1}}"#, errors: ""))
+        let started = Date()
+        #expect(await ScriptRunner.run(slow, argument: "{}", timeoutMs: 200) == .timedOut)
+        #expect(Date().timeIntervalSince(started) < 4)
+        if case .failedToStart = await ScriptRunner.run(directory.appendingPathComponent("missing").path, argument: "{}", timeoutMs: 500) {
+        } else {
+            Issue.record("a missing script must fail to start")
+        }
+    }
+}
