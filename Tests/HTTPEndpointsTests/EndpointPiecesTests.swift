@@ -69,3 +69,10 @@ struct EndpointPiecesTests {
         }
     }
 }
+
+struct QueryStringTests {
+    @Test func formFields() {
+        #expect(QueryString.parameters("b=x+y&a=1&c=%2B%26&a=2&flag") == ["a": "2", "b": "x y", "c": "+&", "flag": ""])
+        #expect(QueryString.parameters("").isEmpty)
+    }
+}

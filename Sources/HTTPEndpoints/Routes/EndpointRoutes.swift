@@ -72,8 +72,7 @@ enum EndpointRoutes {
             }
             argument = body
         } else {
-            var parameters: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+            let parameters = QueryString.parameters(request.uri.query ?? "")
             argument = JSONValue.object(parameters.keys.sorted().map { ($0, .string(parameters[$0]!)) }).text
         }
         let outcome = await ScriptRunner.run(route.script, argument: argument, timeoutMs: route.timeoutMs)
@@ -96,5 +95,21 @@ struct AccountCheck: RouterMiddleware {
             return response
         }
         return try await next(request, context)
+    }
+}
+
+/// A URL's query as form fields: `+` is a space, then percent-decoding; a repeated name keeps its last value.
+enum QueryString {
+    static func parameters(_ query: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for field in query.split(separator: "&") where !field.isEmpty {
+            let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            out[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return out
     }
 }
