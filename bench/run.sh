@@ -10,6 +10,7 @@
 #   bench/run.sh connections                  10,000 clients through Junction; connection set-up rates
 #   bench/run.sh cache                        query-cache hits against the primary answering directly
 #   bench/run.sh profile                      where HAProxy's and Junction's CPU goes (perf), part by part
+#   bench/run.sh scrape_cost                  what /metrics and the dashboard cost the query path
 #   bench/run.sh --help                       every option (bench/run.sh connections --help: that script's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 script=bench/bench.py
 label=""
 case "${1:-}" in
-    connections|cache|profile)
+    connections|cache|profile|scrape_cost)
         script="bench/$1.py"
         label=" $1"
         shift

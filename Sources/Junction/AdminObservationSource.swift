@@ -18,13 +18,8 @@ final class AdminObservationSource: ObservationSource, @unchecked Sendable {
 
     func read(_ statements: [String]) async throws -> [ResultTable] {
         try await loop.flatSubmit { [executor] () -> EventLoopFuture<[ResultTable]> in
-            let refreshed: EventLoopFuture<Void>
-            if let source = executor.statsSource, statements.contains(where: { $0.contains("stats.") }) {
-                refreshed = source.collect(reset: []).hop(to: self.loop).map { executor.storeStats($0) }
-            } else {
-                refreshed = self.loop.makeSucceededVoidFuture()
-            }
-            return refreshed.flatMapThrowing {
+            let needsStats = statements.contains { $0.contains("stats.") }
+            return (needsStats ? self.refreshedStats() : self.loop.makeSucceededVoidFuture()).flatMapThrowing {
                 try executor.withObservedTables(mentionedIn: statements) { db in
                     try statements.map { try Self.table(sql: $0, in: db) }
                 }
@@ -32,11 +27,32 @@ final class AdminObservationSource: ObservationSource, @unchecked Sendable {
         }.get()
     }
 
+    /// Readers arriving while a collection runs share it, so many scrapers or open dashboards at once cost the
+    /// proxy's loops one copy of their counters (no reader gets numbers older than its own arrival by more than
+    /// that collection's run).
+    private var refreshing: EventLoopFuture<Void>?
+
+    private func refreshedStats() -> EventLoopFuture<Void> {
+        if let refreshing { return refreshing }
+        guard let source = executor.statsSource else { return loop.makeSucceededVoidFuture() }
+        let refresh = source.collect(reset: []).hop(to: loop).map { [executor] tables in
+            executor.storeStats(tables)
+        }
+        refreshing = refresh
+        refresh.whenComplete { [self] _ in refreshing = nil }
+        return refresh
+    }
+
     func access() async -> HTTPAccess {
         (try? await loop.submit { [executor] in
             let variables = executor.adminVariables
-            var accounts: [String: String] = [:]
-            for credential in variables.statsCredentials + variables.adminCredentials { accounts[credential.user] = credential.password }
+            var accounts: [String: HTTPAccount] = [:]
+            for credential in variables.statsCredentials {
+                accounts[credential.user] = HTTPAccount(password: credential.password, role: .stats, localOnly: credential.user == "stats")
+            }
+            for credential in variables.adminCredentials {
+                accounts[credential.user] = HTTPAccount(password: credential.password, role: .admin, localOnly: credential.user == "admin")
+            }
             let routes = executor.restAPIRoutes.map {
                 RestRoute(id: $0.id, method: $0.method, uri: $0.uri, script: $0.script, timeoutMs: $0.timeoutMs)
             }

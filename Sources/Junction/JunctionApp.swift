@@ -106,15 +106,8 @@ public struct JunctionApp {
         let adminLoop = adminGroup.next()
         let admin = AdminService(server: AdminServer(eventLoop: adminLoop, executor: executor, logger: logger),
                                  interfaces: executor.adminVariables.mysqlIfaces, readiness: readiness, logger: logger)
-        let monitorHost = AdminMonitorHost(executor: executor, store: store, checkCounts: monitorChecks)
-        let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
-        monitor.start()
-        let history = StatsHistoryService(loop: adminLoop, executor: executor, logger: Logger(label: "junction.stats_history"))
-        history.start()
-        let clusterHost = AdminClusterHost(executor: executor)  // held here: the service holds its host weakly
-        let cluster = ClusterService(loop: adminLoop, host: clusterHost, logger: Logger(label: "junction.cluster"))
-        cluster.start()
-        // The HTTP listeners follow the admin variables; only the newest wanted state matters.
+        // The HTTP listeners follow the admin variables; only the newest wanted state matters. Wired before the
+        // services that use the executor on its loop start, so nothing here races them.
         let observation = AdminObservationSource(executor: executor, loop: adminLoop)
         executor.prometheusMetrics = { adminLoop.makeFutureWithTask { try await prometheusMetrics(from: observation) } }
         let http = HTTPEndpointsController(source: observation,
@@ -123,6 +116,14 @@ public struct JunctionApp {
         httpSettingsInput.yield(HTTPEndpointSettings(executor.adminVariables))
         executor.onAdminVariablesApplied = { httpSettingsInput.yield(HTTPEndpointSettings($0)) }
         let httpFollower = Task { for await settings in httpSettings { await http.apply(settings) } }
+        let monitorHost = AdminMonitorHost(executor: executor, store: store, checkCounts: monitorChecks)
+        let monitor = MonitorService(loop: adminLoop, host: monitorHost, logger: Logger(label: "junction.monitor"))
+        monitor.start()
+        let history = StatsHistoryService(loop: adminLoop, executor: executor, logger: Logger(label: "junction.stats_history"))
+        history.start()
+        let clusterHost = AdminClusterHost(executor: executor)  // held here: the service holds its host weakly
+        let cluster = ClusterService(loop: adminLoop, host: clusterHost, logger: Logger(label: "junction.cluster"))
+        cluster.start()
         store.connectFailureHandler.withLockedValue { $0 = { host, port in monitor.connectFailed(host: host, port: port) } }
         // Services stop in reverse order: the client port drains first, the admin port closes last.
         let services = ServiceGroup(configuration: .init(

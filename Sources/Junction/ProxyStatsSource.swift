@@ -1,6 +1,6 @@
-import Foundation
 import Admin
 import GRDB
+import HTTPEndpoints
 import NIOCore
 import Proxy
 import SQLText
@@ -263,31 +263,14 @@ enum StatsTables {
 
     /// The `statistics` column: JSON, as ProxySQL fills it (the counters Junction keeps per connection).
     static func freeConnectionStatistics(_ c: FreeConnectionInfo) -> String {
-        jsonObject([("age_ms", String(c.ageMs)), ("idle_ms", String(c.idleMs))])
+        JSONValue.object([("age_ms", .number(Double(c.ageMs))), ("idle_ms", .number(Double(c.idleMs)))]).text
     }
 
     /// The `mysql_info` column: JSON describing the server side of the connection.
     static func freeConnectionInfo(_ c: FreeConnectionInfo) -> String {
-        jsonObject([("host", jsonString(c.endpoint.host)), ("port", String(c.endpoint.port)), ("user", jsonString(c.user)),
-                    ("db", c.schema.map(jsonString) ?? "null"), ("thread_id", String(c.threadID)),
-                    ("server_version", jsonString(c.serverVersion)), ("autocommit", jsonString(c.autocommit))])
-    }
-
-    private static func jsonObject(_ members: [(String, String)]) -> String {
-        "{" + members.map { "\(jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}"
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        JSONValue.object([("host", .string(c.endpoint.host)), ("port", .number(Double(c.endpoint.port))), ("user", .string(c.user)),
+                          ("db", c.schema.map(JSONValue.string) ?? .null), ("thread_id", .number(Double(c.threadID))),
+                          ("server_version", .string(c.serverVersion)), ("autocommit", .string(c.autocommit))]).text
     }
 
     static func freeConnectionRows(_ connections: [FreeConnectionInfo]) -> TableRows {

@@ -12,7 +12,8 @@ final class StatsHistoryService {
     private let logger: Logger
     private var schedule = StatsHistorySchedule()
     private var tick: RepeatedTask?
-    private var sampling = false
+    /// Collections in flight (a sample's, the digests' save); no new sample starts while one runs.
+    private var inFlight = 0
 
     init(loop: EventLoop, executor: AdminExecutor, logger: Logger) {
         self.loop = loop
@@ -34,7 +35,7 @@ final class StatsHistoryService {
     }
 
     private func sample() {
-        guard !sampling else { return }
+        guard inFlight == 0 else { return }
         let now = Int(Date().timeIntervalSince1970)
         let due = schedule.due(now: now, intervals: executor.statsHistoryIntervals)
         if schedule.digestDumpDue(now: now, interval: executor.digestToDiskInterval) { saveDigests() }
@@ -47,19 +48,25 @@ final class StatsHistoryService {
             }
         }
         guard due.contains(where: \.needsProxyStats), let source = executor.statsSource else { return write() }
-        sampling = true
+        inFlight += 1
         source.collect(reset: []).hop(to: loop).whenComplete { [self] result in
-            sampling = false
-            if case .success(let tables) = result { executor.storeStats(tables) }
-            write()
+            inFlight -= 1
+            switch result {
+            case .success(let tables):
+                executor.storeStats(tables)
+                write()
+            case .failure(let error):
+                // Not written: the stats tables still hold an older reading, which would be stamped with this time.
+                logger.warning("stats_history sample skipped: the proxy's counters could not be read", metadata: ["error": "\(error)"])
+            }
         }
     }
 
     private func saveDigests() {
         guard let source = executor.statsSource else { return }
-        sampling = true
+        inFlight += 1
         source.collect(reset: .digests).hop(to: loop).whenComplete { [self] result in
-            sampling = false
+            inFlight -= 1
             guard case .success(let tables) = result else { return }
             executor.storeStats(tables)
             if case .error(let error) = executor.execute("SAVE MYSQL DIGEST TO DISK", session: AdminSessionInfo(username: "junction", role: .admin, clientAddress: "stats_history")) {

@@ -4,19 +4,43 @@ import Testing
 
 /// Credentials, JSON text and the `/sync` script answers.
 struct EndpointPiecesTests {
-    static let accounts = ["stats": "stats", "admin": "s3cret:x"]
+    static let accounts = [
+        "stats": HTTPAccount(password: "stats", role: .stats, localOnly: true),
+        "admin": HTTPAccount(password: "admin", role: .admin, localOnly: true),
+        "ops": HTTPAccount(password: "s3cret:x", role: .admin, localOnly: false),
+    ]
 
     static func basic(_ pair: String) -> String { "Basic " + Data(pair.utf8).base64EncodedString() }
 
+    static func check(_ header: String?, from address: String = "127.0.0.1") -> BasicCredentials.Outcome {
+        BasicCredentials.check(header, accounts: accounts, clientAddress: address)
+    }
+
     @Test func basicCredentials() {
-        #expect(BasicCredentials.authorizedUser(Self.basic("stats:stats"), accounts: Self.accounts) == "stats")
+        #expect(Self.check(Self.basic("stats:stats")) == .accepted(.stats))
         // The password may hold a colon: only the first one separates.
-        #expect(BasicCredentials.authorizedUser(Self.basic("admin:s3cret:x"), accounts: Self.accounts) == "admin")
-        #expect(BasicCredentials.authorizedUser(Self.basic("stats:wrong"), accounts: Self.accounts) == nil)
-        #expect(BasicCredentials.authorizedUser(Self.basic("nobody:stats"), accounts: Self.accounts) == nil)
-        #expect(BasicCredentials.authorizedUser("Bearer abc", accounts: Self.accounts) == nil)
-        #expect(BasicCredentials.authorizedUser("Basic !!!", accounts: Self.accounts) == nil)
-        #expect(BasicCredentials.authorizedUser(nil, accounts: Self.accounts) == nil)
+        #expect(Self.check(Self.basic("ops:s3cret:x"), from: "10.1.2.3") == .accepted(.admin))
+        #expect(Self.check(Self.basic("stats:wrong")) == .denied)
+        #expect(Self.check(Self.basic("nobody:stats")) == .denied)
+        #expect(Self.check("Bearer abc") == .denied)
+        #expect(Self.check("Basic !!!") == .denied)
+        #expect(Self.check(nil) == .denied)
+    }
+
+    @Test func builtInAccountsOnlyFromLoopback() {
+        #expect(Self.check(Self.basic("admin:admin"), from: "::1") == .accepted(.admin))
+        #expect(Self.check(Self.basic("admin:admin"), from: "::ffff:127.0.0.1") == .accepted(.admin))
+        #expect(Self.check(Self.basic("admin:admin"), from: "10.1.2.3") == .localOnly)
+        #expect(Self.check(Self.basic("stats:stats"), from: "192.168.0.9") == .localOnly)
+        // A wrong password is denied before the address is looked at.
+        #expect(Self.check(Self.basic("admin:nope"), from: "10.1.2.3") == .denied)
+    }
+
+    @Test func sameOrigin() {
+        #expect(SameOrigin.matches(origin: "http://127.0.0.1:6070", host: "127.0.0.1:6070"))
+        #expect(!SameOrigin.matches(origin: "https://evil.example", host: "127.0.0.1:6070"))
+        #expect(!SameOrigin.matches(origin: "null", host: "127.0.0.1:6070"))
+        #expect(!SameOrigin.matches(origin: "http://127.0.0.1:6070", host: nil))
     }
 
     @Test func jsonKeepsColumnOrderTypesAndEscapes() {
@@ -56,13 +80,19 @@ struct EndpointPiecesTests {
         try "#!/bin/sh\nprintf '{\"got\":%s}' \"$1\"\n".write(toFile: echo, atomically: true, encoding: .utf8)
         let slow = directory.appendingPathComponent("slow.sh").path
         try "#!/bin/sh\nsleep 5\necho '{}'\n".write(toFile: slow, atomically: true, encoding: .utf8)
-        for path in [echo, slow] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
+        // Exits at once, but leaves a child holding its output open.
+        let leaver = directory.appendingPathComponent("leaver.sh").path
+        try "#!/bin/sh\n(sleep 5) &\necho '{}'\n".write(toFile: leaver, atomically: true, encoding: .utf8)
+        for path in [echo, slow, leaver] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
 
         #expect(await ScriptRunner.run(echo, argument: #"{"a":1}"#, timeoutMs: 5_000)
             == .finished(status: 0, output: #"{"got":{"a":1}}"#, errors: ""))
         let started = Date()
         #expect(await ScriptRunner.run(slow, argument: "{}", timeoutMs: 200) == .timedOut)
         #expect(Date().timeIntervalSince(started) < 4)
+        let leaving = Date()
+        #expect(await ScriptRunner.run(leaver, argument: "{}", timeoutMs: 300) == .timedOut)
+        #expect(Date().timeIntervalSince(leaving) < 4)
         if case .failedToStart = await ScriptRunner.run(directory.appendingPathComponent("missing").path, argument: "{}", timeoutMs: 500) {
         } else {
             Issue.record("a missing script must fail to start")

@@ -22,6 +22,7 @@ struct ProxyMetricsTests {
             table(["variable_name", "variable_value"], [[.text("admin-version"), .text("2.7.1-junction")],
                                                         [.text("mysql-monitor_enabled"), .text("true")],
                                                         [.text("mysql-monitor_ping_interval"), .text("10000")]]),
+            .empty,
         ]
     }
 

@@ -67,7 +67,7 @@ enum DashboardPage {
       const head = "<tr>" + columns.map(c => `<th class="${c.num ? "num" : ""}">${esc(c.title)}</th>`).join("") + "</tr>";
       const body = rows.length ? rows.map(r => "<tr>" + columns.map(c => {
         const v = c.value(r);
-        return `<td class="${c.num ? "num" : ""} ${c.cls ? c.cls(r) : ""}">${c.html ? v : esc(v)}</td>`;
+        return `<td class="${c.num ? "num" : ""} ${c.cls ? esc(c.cls(r)) : ""}">${esc(v)}</td>`;
       }).join("") + "</tr>").join("") : `<tr><td class="empty" colspan="${columns.length}">${esc(empty)}</td></tr>`;
       $(id).innerHTML = head + body;
     }

@@ -5,12 +5,14 @@ enum ProxyMetrics {
     /// What `/metrics` reads, in the order `families` takes them.
     static let statements = [
         ObservationQueries.global, ObservationQueries.pool, ObservationQueries.latency, ObservationQueries.memory,
-        ObservationQueries.peers, ObservationQueries.peerChecksums, ObservationQueries.errors,
+        ObservationQueries.peers, ObservationQueries.peerChecksums, ObservationQueries.errorTotals,
         "SELECT variable_name, variable_value FROM runtime_global_variables WHERE variable_name IN ('admin-version', "
             + "'mysql-max_connections', 'mysql-wait_timeout', 'mysql-monitor_enabled', 'mysql-monitor_ping_interval', "
             + "'mysql-monitor_ping_timeout', 'mysql-monitor_ping_max_failures', 'mysql-monitor_read_only_interval', "
             + "'mysql-monitor_read_only_timeout', 'mysql-monitor_writer_is_also_reader', 'mysql-monitor_replication_lag_interval', "
-            + "'mysql-monitor_replication_lag_timeout', 'mysql-monitor_history')",
+            + "'mysql-monitor_replication_lag_timeout', 'mysql-monitor_history', 'mysql-monitor_replication_lag_group_by_host', "
+            + "'mysql-monitor_aws_rds_topology_discovery_interval')",
+        "SELECT uuid, hostname, port, last_seen_at FROM stats.stats_proxysql_servers_clients_status ORDER BY uuid, hostname, port",
     ]
 
     /// A family of one or more samples read from `stats_mysql_global` by variable name.
@@ -78,11 +80,11 @@ enum ProxyMetrics {
               "Logins refused at mysql-max_connections."),
         plain("proxysql_access_denied_max_user_connections_total", .counter, "Access_Denied_Max_User_Connections",
               "Logins refused at a user's max_connections."),
-        plain("proxysql_myhgm_myconnpool_get_total", .counter, "MyHGM_myconnpool_get", "Requests to the connection pool."),
-        plain("proxysql_myhgm_myconnpool_get_ok_total", .counter, "MyHGM_myconnpool_get_ok", "Pool requests that got a connection."),
-        plain("proxysql_myhgm_myconnpool_push_total", .counter, "MyHGM_myconnpool_push", "Connections returned to the pool."),
-        plain("proxysql_myhgm_myconnpool_reset_total", .counter, "MyHGM_myconnpool_reset", "Pooled connections reset."),
-        plain("proxysql_myhgm_myconnpool_destroy_total", .counter, "MyHGM_myconnpool_destroy", "Pooled connections closed as unhealthy."),
+        plain("proxysql_myhgm_myconnpool_get_total", .counter, "MyHGM_myconnpoll_get", "Requests to the connection pool."),
+        plain("proxysql_myhgm_myconnpool_get_ok_total", .counter, "MyHGM_myconnpoll_get_ok", "Pool requests that got a connection."),
+        plain("proxysql_myhgm_myconnpool_push_total", .counter, "MyHGM_myconnpoll_push", "Connections returned to the pool."),
+        plain("proxysql_myhgm_myconnpool_reset_total", .counter, "MyHGM_myconnpoll_reset", "Pooled connections reset."),
+        plain("proxysql_myhgm_myconnpool_destroy_total", .counter, "MyHGM_myconnpoll_destroy", "Pooled connections closed as unhealthy."),
         plain("proxysql_connpool_get_conn_success_total", .counter, "ConnPool_get_conn_success", "Sessions that got a backend connection."),
         plain("proxysql_connpool_get_conn_success_immediate_total", .counter, "ConnPool_get_conn_immediate",
               "Sessions that got an idle connection at once."),
@@ -137,7 +139,6 @@ enum ProxyMetrics {
         plain("proxysql_mysql_frontend_buffers_bytes", .gauge, "mysql_frontend_buffers_bytes", "Client connection buffers."),
         plain("proxysql_mysql_session_internal_bytes", .gauge, "mysql_session_internal_bytes", "Other session memory."),
         plain("proxysql_connpool_memory_bytes", .gauge, "ConnPool_memory_bytes", "Memory of the connection pool's metadata."),
-        plain("proxysql_sqlite3_memory_bytes", .gauge, "SQLite3_memory_bytes", "Memory used by SQLite."),
         plain("proxysql_stmt_client_active", .gauge, "Stmt_Client_Active_Total", "Prepared statements clients hold."),
         plain("proxysql_stmt_client_active_unique", .gauge, "Stmt_Client_Active_Unique", "Distinct prepared statements clients hold."),
         plain("proxysql_stmt_server_active", .gauge, "Stmt_Server_Active_Total", "Prepared statements on backend connections."),
@@ -145,6 +146,10 @@ enum ProxyMetrics {
         plain("proxysql_stmt_max_stmt_id", .gauge, "Stmt_Max_Stmt_id", "Highest prepared statement id given out."),
         plain("proxysql_stmt_cached", .gauge, "Stmt_Cached", "Prepared statements with cached metadata."),
         plain("proxysql_mysql_listener_paused", .gauge, "mysql_listener_paused", "1 while the client listener is paused."),
+        plain("proxysql_mirror_concurrency", .gauge, "Mirror_concurrency", "Mirrored queries running now."),
+        plain("proxysql_mirror_queue_lengths", .gauge, "Mirror_queue_length", "Mirrored queries waiting."),
+        plain("proxysql_aws_aurora_replicas_skipped_during_query_total", .counter, "get_aws_aurora_replicas_skipped_during_query",
+              "Aurora replicas skipped while choosing a server."),
         plain("junction_server_connections_free", .gauge, "Server_Connections_free", "Idle backend connections in the pools."),
         plain("junction_query_digest_entries", .gauge, "Digest_entries", "Entries in stats_mysql_query_digest."),
         plain("junction_query_rules", .gauge, "Query_Processor_rules", "Query rules at runtime."),
@@ -154,8 +159,8 @@ enum ProxyMetrics {
     static let statusCodes = ["ONLINE": 1.0, "SHUNNED": 2, "OFFLINE_SOFT": 3, "OFFLINE_HARD": 4, "SHUNNED_REPLICATION_LAG": 5]
 
     static func families(_ tables: [ResultTable]) -> [MetricFamily] {
-        let (global, pool, latency, memory, peers, checksums, errors, variables) =
-            (tables[0], tables[1], tables[2], tables[3], tables[4], tables[5], tables[6], tables[7])
+        let (global, pool, latency, memory, peers, checksums, errors, variables, clients) =
+            (tables[0], tables[1], tables[2], tables[3], tables[4], tables[5], tables[6], tables[7], tables[8])
         var values: [String: Double] = [:]
         for row in global.rows where row.count >= 2 {
             guard let name = row[0].string else { continue }
@@ -171,6 +176,11 @@ enum ProxyMetrics {
         out += poolFamilies(pool)
         out += latencyFamilies(latency)
         out += clusterFamilies(peers: peers, checksums: checksums)
+        out.append(MetricFamily(name: "proxysql_servers_clients_status_last_seen_at", help: "When a cluster peer last polled this node.",
+                                kind: .gauge, samples: clients.records.map {
+            .init(labels: [("hostname", $0.text("hostname")), ("port", $0.text("port")), ("uuid", $0.text("uuid"))],
+                  value: $0.number("last_seen_at"))
+        }))
         out += errorFamilies(errors)
         out += memoryFamilies(memory)
         out += variableFamilies(variables)
@@ -265,30 +275,42 @@ enum ProxyMetrics {
         ]
     }
 
-    /// `mysql_error_total`: errors backends returned, by hostgroup, server and code.
+    /// `mysql_error_total`: errors backends returned, by hostgroup, server and code (`errorTotals` sums them).
     private static func errorFamilies(_ errors: ResultTable) -> [MetricFamily] {
-        var totals: [[String]: Double] = [:]
-        for record in errors.records {
-            totals[[record.text("hostgroup"), record.text("hostname"), record.text("port"), record.text("errno")], default: 0]
-                += record.number("count_star")
-        }
-        let samples = totals.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
-            MetricFamily.Sample(labels: [("hostgroup", key[0]), ("address", key[1]), ("port", key[2]), ("code", key[3])],
-                                value: totals[key]!)
+        let samples = errors.records.map { record in
+            MetricFamily.Sample(labels: [("hostgroup", record.text("hostgroup")), ("address", record.text("hostname")),
+                                         ("port", record.text("port")), ("code", record.text("errno"))],
+                                value: record.number("count_star"))
         }
         return [MetricFamily(name: "mysql_error_total", help: "Errors backends returned.", kind: .counter, samples: samples)]
     }
 
     private static func memoryFamilies(_ memory: ResultTable) -> [MetricFamily] {
+        var values: [String: Double] = [:]
+        for row in memory.rows where row.count >= 2 { if let name = row[0].string { values[name] = row[1].number } }
         let names = ["Auth_memory": "proxysql_auth_memory_bytes", "query_digest_memory": "proxysql_query_digest_memory_bytes",
                      "mysql_query_rules_memory": "proxysql_mysql_query_rules_memory_bytes",
                      "prepare_statement_metadata_memory": "prepare_stmt_metadata_memory_bytes",
-                     "prepare_statement_backend_memory": "prepare_stmt_backend_memory_bytes"]
-        var values: [String: Double] = [:]
-        for row in memory.rows where row.count >= 2 { if let name = row[0].string { values[name] = row[1].number } }
-        return names.keys.sorted().compactMap { variable in
-            values[variable].map { .single(names[variable]!, .gauge, "Memory: \(variable) of stats_memory_metrics.", $0) }
+                     "prepare_statement_backend_memory": "prepare_stmt_backend_memory_bytes",
+                     "SQLite3_memory_bytes": "proxysql_sqlite3_memory_bytes",
+                     "stack_memory_mysql_threads": "proxysql_stack_memory_mysql_threads_bytes",
+                     "stack_memory_admin_threads": "proxysql_stack_memory_admin_threads_bytes",
+                     "stack_memory_cluster_threads": "proxysql_stack_memory_cluster_threads",
+                     "mysql_firewall_users_table": "proxysql_mysql_firewall_users_table_bytes",
+                     "mysql_firewall_users_config": "proxysql_mysql_firewall_users_config_bytes",
+                     "mysql_firewall_rules_table": "proxysql_mysql_firewall_rules_table_bytes",
+                     "mysql_firewall_rules_config": "proxysql_mysql_firewall_rules_config_bytes"]
+        var out: [MetricFamily] = names.keys.sorted().compactMap { variable in
+            values[variable].map { .single(names[variable]!, .gauge, "\(variable) of stats_memory_metrics, in bytes.", $0) }
         }
+        // ProxySQL reports jemalloc's figures; Junction (glibc malloc) reports the process's, under the same names.
+        let kinds = ["active", "mapped", "metadata", "resident", "retained"]
+        let samples = kinds.compactMap { kind in values["jemalloc_\(kind)"].map { MetricFamily.Sample(labels: [("type", kind)], value: $0) } }
+        out.append(MetricFamily(name: "proxysql_jemalloc_bytes", help: "Process memory by kind, in bytes.", kind: .gauge, samples: samples))
+        if let allocated = values["jemalloc_allocated"] {
+            out.append(.single("proxysql_jemalloc_allocated_bytes_total", .counter, "Bytes allocated now.", allocated))
+        }
+        return out
     }
 
     private static func variableFamilies(_ variables: ResultTable) -> [MetricFamily] {
@@ -317,6 +339,10 @@ enum ProxyMetrics {
             ("proxysql_mysql_monitor_replication_lag_timeout_seconds", "mysql-monitor_replication_lag_timeout", 1e-3,
              "mysql-monitor_replication_lag_timeout in seconds."),
             ("proxysql_mysql_monitor_history_timeout_seconds", "mysql-monitor_history", 1e-3, "mysql-monitor_history in seconds."),
+            ("proxysql_monitor_replication_lag_group_by_host", "mysql-monitor_replication_lag_group_by_host", 1,
+             "mysql-monitor_replication_lag_group_by_host."),
+            ("proxysql_mysql_monitor_aws_rds_topology_discovery_interval", "mysql-monitor_aws_rds_topology_discovery_interval", 1,
+             "mysql-monitor_aws_rds_topology_discovery_interval."),
         ]
         for (name, variable, scale, help) in gauges {
             if let value = number(variable, scale: scale) { out.append(.single(name, .gauge, help, value)) }

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Runs a `restapi_routes` script as ProxySQL does: the request's JSON is its one argument, its standard input is
-/// empty, its standard output is the answer. A script that overruns `timeoutMs` is killed and reported at once,
-/// even if processes it started still hold its output open.
+/// empty, its standard output is the answer. A script that overruns `timeoutMs` gets SIGTERM (SIGKILL half a second
+/// later) and is reported as timed out at that moment; so is one that exited while a process it started still holds
+/// its output open.
 ///
 /// The blocking parts (reading the pipes, the deadline) run on Dispatch threads, never on Swift concurrency's
 /// few cooperative threads, which a blocked read would starve.
@@ -22,16 +23,17 @@ public enum ScriptRunner {
         process.standardOutput = stdout
         process.standardError = stderr
         let ending = OnceFlag()  // the first of exit and deadline answers
+        let deadline = DispatchTime.now() + .milliseconds(max(timeoutMs, 1))
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             let output = PipeReader(stdout), errors = PipeReader(stderr)
             let finish: @Sendable (Int32?) -> Void = { status in
                 guard ending.claim() else { return }
-                guard let status else {
-                    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                guard let status, let out = output.wait(until: deadline), let err = errors.wait(until: deadline) else {
+                    stop(process)
                     continuation.resume(returning: .timedOut)
                     return
                 }
-                continuation.resume(returning: .finished(status: status, output: output.wait(), errors: errors.wait()))
+                continuation.resume(returning: .finished(status: status, output: out, errors: err))
             }
             process.terminationHandler = { finish($0.terminationStatus) }
             do {
@@ -43,7 +45,16 @@ public enum ScriptRunner {
             }
             output.start()
             errors.start()
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(max(timeoutMs, 1))) { finish(nil) }
+            DispatchQueue.global().asyncAfter(deadline: deadline) { finish(nil) }
+        }
+    }
+
+    private static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(500)) {
+            if process.isRunning { kill(pid, SIGKILL) }
         }
     }
 }
@@ -63,9 +74,9 @@ private final class PipeReader: @unchecked Sendable {
         }
     }
 
-    /// Called once the process has exited (so the end of the pipe is near).
-    func wait() -> String {
-        done.wait()
+    /// The pipe's content once it ended, or nil if it is still open at `deadline` (a child of the script holds it).
+    func wait(until deadline: DispatchTime) -> String? {
+        guard done.wait(timeout: deadline) == .success else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -28,7 +29,13 @@ public actor HTTPEndpointsController {
         let host: String
         let group: ServiceGroup
         let task: Task<Void, Never>
+        let finished: FinishedFlag
+
+        var isFinished: Bool { finished.value }
     }
+
+    /// How long a stopping listener waits for requests in flight (a `/sync` script may run long) before it is cut.
+    static let stopGrace: Duration = .seconds(5)
 
     private let source: any ObservationSource
     private let eventLoopGroup: any EventLoopGroup
@@ -45,11 +52,17 @@ public actor HTTPEndpointsController {
     public var boundPorts: [EndpointRole: Int] { running.mapValues(\.port) }
 
     public func apply(_ settings: HTTPEndpointSettings) async {
-        for role in [EndpointRole.restAPI, .dashboard] {
-            let wanted = settings.port(of: role)
-            if let current = running[role], current.port == wanted, current.host == settings.host { continue }
-            await stop(role)
-            if let port = wanted { await start(role, host: settings.host, port: port) }
+        let roles = [EndpointRole.restAPI, .dashboard]
+        // Listeners whose task ended (their server failed) are started again.
+        for role in roles where running[role]?.isFinished == true { running[role] = nil }
+        let changed = roles.filter { role in
+            guard let current = running[role] else { return settings.port(of: role) != nil }
+            return current.port != settings.port(of: role) || current.host != settings.host
+        }
+        // All stopped first, so two listeners may swap ports.
+        for role in changed { await stop(role) }
+        for role in changed {
+            if let port = settings.port(of: role) { await start(role, host: settings.host, port: port) }
         }
     }
 
@@ -67,12 +80,14 @@ public actor HTTPEndpointsController {
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let logger = self.logger
+        let finished = FinishedFlag()
         let task = Task {
             do {
                 try await group.run()
             } catch {
                 logger.error("cannot serve the \(role.rawValue)", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
             }
+            finished.set()
             bound.continuation.yield(false)
             bound.continuation.finish()
         }
@@ -83,13 +98,26 @@ public actor HTTPEndpointsController {
         }
         guard started else { return }
         logger.notice("serving the \(role.rawValue)", metadata: ["address": "\(host):\(port)"])
-        running[role] = Running(port: port, host: host, group: group, task: task)
+        running[role] = Running(port: port, host: host, group: group, task: task, finished: finished)
     }
 
     private func stop(_ role: EndpointRole) async {
         guard let current = running.removeValue(forKey: role) else { return }
         await current.group.triggerGracefulShutdown()
+        let cut = Task {
+            try await Task.sleep(for: Self.stopGrace)
+            current.task.cancel()
+        }
         await current.task.value
+        cut.cancel()
         logger.notice("stopped the \(role.rawValue)", metadata: ["port": "\(current.port)"])
     }
+}
+
+/// Set once the listener's task has ended.
+private final class FinishedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func set() { lock.withLock { done = true } }
+    var value: Bool { lock.withLock { done } }
 }

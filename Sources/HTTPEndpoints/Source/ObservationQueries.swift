@@ -21,6 +21,11 @@ public enum ObservationQueries {
         SELECT hostname, port, name, version, epoch, checksum, changed_at, updated_at, diff_check \
         FROM stats.stats_proxysql_servers_checksums ORDER BY hostname, port, name
         """
+    /// Every error counted, by hostgroup, server and code (no row limit: a counter must not lose series).
+    public static let errorTotals = """
+        SELECT hostgroup, hostname, port, errno, SUM(count_star) AS count_star FROM stats.stats_mysql_errors \
+        GROUP BY hostgroup, hostname, port, errno ORDER BY hostgroup, hostname, port, errno
+        """
     public static let rules = "SELECT rule_id, hits FROM stats.stats_mysql_query_rules ORDER BY rule_id"
     public static let errors = """
         SELECT hostgroup, hostname, port, username, schemaname, errno, count_star, first_seen, last_seen, last_error \

@@ -56,16 +56,37 @@ public struct ResultTable: Sendable, Equatable {
     }
 }
 
+/// An account of `admin-admin_credentials` or `admin-stats_credentials`, as the HTTP side checks it.
+public struct HTTPAccount: Sendable, Equatable {
+    public enum Role: Sendable, Equatable {
+        /// May also run `/sync` scripts.
+        case admin
+        /// Reads only.
+        case stats
+    }
+
+    public var password: String
+    public var role: Role
+    /// The built-in `admin` and `stats` accounts, accepted from loopback addresses only (as on the admin port).
+    public var localOnly: Bool
+
+    public init(password: String, role: Role, localOnly: Bool) {
+        self.password = password
+        self.role = role
+        self.localOnly = localOnly
+    }
+}
+
 /// Who may use the authenticated endpoints, and the REST routes to serve, as the runtime has them now.
 public struct HTTPAccess: Sendable {
-    /// `admin-admin_credentials` and `admin-stats_credentials`, user → password.
-    public var accounts: [String: String]
+    /// By user name.
+    public var accounts: [String: HTTPAccount]
     /// Active rows of `runtime_restapi_routes`.
     public var routes: [RestRoute]
     /// The version the admin reports.
     public var version: String
 
-    public init(accounts: [String: String], routes: [RestRoute], version: String) {
+    public init(accounts: [String: HTTPAccount], routes: [RestRoute], version: String) {
         self.accounts = accounts
         self.routes = routes
         self.version = version

@@ -112,7 +112,11 @@ public final class ProxyServer: Sendable {
                 part.global = loop.statistics.global
                 part.clientConnectionsNonIdle = loop.runningSessionCount
                 loop.preparedStatementCounts(into: &part)
-                if resetConnectionPool { loop.statistics.servers.updateAll(\.afterPoolReset) }
+                if resetConnectionPool {
+                    // Servers no longer configured leave the table; the others keep only their latency histogram.
+                    let configured = Set(loop.snapshot.hostgroups.values.joined().map { ServerKey(hostgroup: $0.hostgroup, endpoint: $0.endpoint) })
+                    loop.statistics.servers.retain(where: configured.contains, updating: \.afterPoolReset)
+                }
                 if resetErrors { loop.statistics.errors = [:] }
                 loop.describeConnections(into: &part)
                 return part

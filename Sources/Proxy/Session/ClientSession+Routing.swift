@@ -128,19 +128,23 @@ extension ClientSession {
                     message: error.message, clientAddress: addresses.client ?? "", epoch: ProcessUptime.epochSeconds)
             }
         }
+        let now = NIODeadline.now().uptimeNanoseconds
+        if let serverSlot {
+            // Every command a backend answered, whether or not digests are kept (mysql-query_digests).
+            loopContext.statistics.servers[slot: serverSlot].latency.add((now &- (queryInFlight?.startNanos ?? commandStartedNanos)) / 1000)
+        }
         guard let query = queryInFlight, let user else { return }
         queryInFlight = nil
         let settings = loopContext.snapshot.settings
         let key = DigestKey(hostgroup: hostgroup, schemaname: self.settings.schema ?? settings.defaultSchema, username: user.username,
                             clientAddress: settings.digestsTrackHostname ? (addresses.client ?? "") : "",
                             digest: query.digest.hash)
-        let elapsed = (NIODeadline.now().uptimeNanoseconds &- query.startNanos) / 1000
+        let elapsed = (now &- query.startNanos) / 1000
         if elapsed > UInt64(settings.longQueryTimeMs) * 1000 { loopContext.statistics.slowQueries += 1 }
         let commandIndex = loopContext.statistics.recordQuery(key, memo: &digestMemo, text: { query.digest.text }, time: elapsed,
                                                               epoch: ProcessUptime.epochSeconds, rowsAffected: rowsAffected,
                                                               rowsSent: UInt64(rowsSent))
         if settings.commandsStats { loopContext.statistics.recordCommand(commandIndex, time: elapsed) }
-        if let serverSlot { loopContext.statistics.servers[slot: serverSlot].latency.add(elapsed) }
     }
 
     func recordAnsweredLocally() {

@@ -51,9 +51,19 @@ struct CounterTable<Key: Hashable, Value> {
         return out
     }
 
-    /// Replaces every value in place: keys and slots stay, so memos stay valid.
-    mutating func updateAll(_ transform: (Value) -> Value) {
-        for index in values.indices { values[index] = transform(values[index]) }
+    /// Keeps the keys `keep` accepts, each value replaced by `transform`. When nothing is dropped, slots stay and so
+    /// do memos; otherwise the table is rebuilt under a new generation.
+    mutating func retain(where keep: (Key) -> Bool, updating transform: (Value) -> Value) {
+        let kept = keys.indices.filter { keep(keys[$0]) }
+        if kept.count == keys.count {
+            for index in values.indices { values[index] = transform(values[index]) }
+            return
+        }
+        let (oldKeys, oldValues) = (keys, values)
+        removeAll()
+        for index in kept {
+            _ = slot(for: oldKeys[index]) { transform(oldValues[index]) }
+        }
     }
 
     mutating func removeAll() {
