@@ -155,6 +155,8 @@ def main(argv=None) -> int:
                           + (f"  answer {answer:.2f} ms" if answer else ""), flush=True)
         finally:
             proxy.stop()
+    if opts.repeat == 0:
+        return 0
     idle_qps = statistics.median(r[0] for r in rows["idle"])
     print(f"\nmedians of {opts.repeat} interleaved runs, {opts.workload}, {opts.threads} threads, {opts.time} s each:")
     print(f"{'mode':<24} {'QPS':>9} {'vs idle':>8} {'p95 ms':>7} {'CPU us/q':>9} {'answer ms':>10}")

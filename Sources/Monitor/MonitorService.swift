@@ -15,7 +15,10 @@ public final class MonitorService {
     let loop: EventLoop
     private(set) weak var host: MonitorHost?
     let logger: Logger
-    private var connections: [Endpoint: MySQLClientConnection] = [:]
+    /// Idle monitor connections per server. A check takes one for itself (ping, read_only and lag checks of one server
+    /// may overlap; a connection runs one command at a time) and gives it back when its command succeeded.
+    private var idleConnections: [Endpoint: [MySQLClientConnection]] = [:]
+    private static let idlePerServer = 4
     /// Consecutive failed read_only checks per server.
     private var readOnlyFailures: [Endpoint: Int] = [:]
     private var readOnlyRoundRunning = false
@@ -70,8 +73,8 @@ public final class MonitorService {
     public func stop() -> EventLoopFuture<Void> {
         loop.submit { [self] in
             stopped = true
-            for connection in connections.values { connection.close() }
-            connections = [:]
+            for connection in idleConnections.values.joined() { connection.close() }
+            idleConnections = [:]
         }
     }
 
@@ -146,7 +149,7 @@ public final class MonitorService {
         let topology = host.monitorTopology()
         for endpoint in endpoints(topology) {
             let start = Self.nowUs
-            connection(to: endpoint, topology.settings).flatMap { connection in
+            withConnection(to: endpoint, topology.settings) { connection in
                 connection.ping(timeoutMs: topology.settings.pingTimeoutMs)
             }.whenComplete { [weak self] result in
                 guard let self else { return }
@@ -160,7 +163,6 @@ public final class MonitorService {
                     self.setShunned(endpoint, false, for: .pings,
                                     reason: "\(endpoint.host):\(endpoint.port) answers pings again: ONLINE")
                 case .failure(let error):
-                    self.dropConnection(endpoint)
                     self.host?.recordMonitorLog(.ping(host: endpoint.host, port: endpoint.port, startUs: start,
                                                       successUs: nil, error: "\(error)"))
                     let failures = (self.pingFailures[endpoint] ?? 0) + 1
@@ -213,7 +215,7 @@ public final class MonitorService {
         for endpoint in watched {
             let start = Self.nowUs
             let statement = usesReplicaStatus.contains(endpoint) ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS"
-            connection(to: endpoint, settings).flatMap { connection in
+            withConnection(to: endpoint, settings) { connection in
                 connection.query(statement, timeoutMs: settings.replicationLagTimeoutMs)
             }.whenComplete { [weak self] result in
                 guard let self else { return }
@@ -230,7 +232,6 @@ public final class MonitorService {
                     // MySQL 8.4 knows only SHOW REPLICA STATUS; the next round asks that way.
                     self.usesReplicaStatus.insert(endpoint)
                 case .failure(let error):
-                    self.dropConnection(endpoint)
                     self.host?.recordMonitorLog(.replicationLag(host: endpoint.host, port: endpoint.port, startUs: start,
                                                                 successUs: nil, lagSeconds: nil, error: "\(error)"))
                 }
@@ -287,7 +288,7 @@ public final class MonitorService {
             let hostgroup = topology.servers.first { $0.hostname == endpoint.host && $0.port == endpoint.port && checkTypes[$0.hostgroupID] != nil }
             let query = ReadOnlyPlacement.query(checkType: hostgroup.flatMap { checkTypes[$0.hostgroupID] } ?? "read_only")
             let start = Self.nowUs
-            return connection(to: endpoint, settings).flatMap { connection in
+            return withConnection(to: endpoint, settings) { connection in
                 connection.query(query, timeoutMs: settings.readOnlyTimeoutMs)
             }.map { [weak self] result -> (Endpoint, Bool?) in
                 let value = result.first("read_only").flatMap { Int($0) }
@@ -295,7 +296,6 @@ public final class MonitorService {
                                                        successUs: Self.nowUs - start, readOnly: value, error: nil))
                 return (endpoint, value.map { $0 != 0 })
             }.flatMapErrorThrowing { [weak self] error -> (Endpoint, Bool?) in
-                self?.dropConnection(endpoint)
                 self?.host?.recordMonitorLog(.readOnly(host: endpoint.host, port: endpoint.port, startUs: start,
                                                        successUs: nil, readOnly: nil, error: "\(error)"))
                 return (endpoint, nil)
@@ -341,19 +341,32 @@ public final class MonitorService {
 
     // MARK: Monitor connections
 
-    private func connection(to endpoint: Endpoint, _ settings: MonitorSettings) -> EventLoopFuture<MySQLClientConnection> {
-        if let existing = connections[endpoint], existing.isOpen { return loop.makeSucceededFuture(existing) }
-        return MySQLClientConnection.connect(host: endpoint.host, port: endpoint.port, username: settings.username,
+    /// Runs `command` on a connection to `endpoint` that nothing else uses meanwhile: an idle one, or a new one. After
+    /// a success the connection goes back idle; after a failure (timeout, error, lost connection) it is closed.
+    private func withConnection<Result>(to endpoint: Endpoint, _ settings: MonitorSettings,
+                                        _ command: @escaping (MySQLClientConnection) -> EventLoopFuture<Result>) -> EventLoopFuture<Result> {
+        var idle = (idleConnections[endpoint] ?? []).filter(\.isOpen)
+        let reused = idle.popLast()
+        idleConnections[endpoint] = idle
+        let acquired = reused.map { loop.makeSucceededFuture($0) }
+            ?? MySQLClientConnection.connect(host: endpoint.host, port: endpoint.port, username: settings.username,
                                              password: settings.password, timeoutMs: settings.connectTimeoutMs, on: loop)
-            .map { [weak self] connection in
-                if let self, !self.stopped, self.connections[endpoint] == nil || !(self.connections[endpoint]!.isOpen) {
-                    self.connections[endpoint] = connection
-                }
-                return connection
+        return acquired.flatMap { [weak self] connection in
+            command(connection).map { result in
+                self?.giveBack(connection, to: endpoint)
+                return result
+            }.flatMapErrorThrowing { error in
+                connection.close()
+                throw error
             }
+        }
     }
 
-    private func dropConnection(_ endpoint: Endpoint) {
-        connections.removeValue(forKey: endpoint)?.close()
+    private func giveBack(_ connection: MySQLClientConnection, to endpoint: Endpoint) {
+        guard !stopped, connection.isOpen, (idleConnections[endpoint]?.count ?? 0) < Self.idlePerServer else {
+            connection.close()
+            return
+        }
+        idleConnections[endpoint, default: []].append(connection)
     }
 }

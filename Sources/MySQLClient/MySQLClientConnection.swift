@@ -94,8 +94,12 @@ public final class MySQLClientConnection: @unchecked Sendable {
 
     private func run(_ payload: ByteBuffer, timeoutMs: Int, reader: TextResultReader) -> EventLoopFuture<MySQLTextResult> {
         let promise = channel.eventLoop.makePromise(of: MySQLTextResult.self)
-        guard channel.isActive, handler.pending == nil else {
+        guard channel.isActive else {
             promise.fail(MySQLClientError.closed)
+            return promise.futureResult
+        }
+        guard handler.pending == nil else {
+            promise.fail(MySQLClientError.busy)
             return promise.futureResult
         }
         handler.pending = (reader, promise)

@@ -90,6 +90,8 @@ public enum MySQLClientError: Error, Equatable, Sendable, CustomStringConvertibl
     case server(ErrPacket)
     case timeout
     case closed
+    /// A command was sent while another was still running on the connection (a caller's bug, not the server's).
+    case busy
     case protocolViolation(String)
 
     public var description: String {
@@ -100,6 +102,7 @@ public enum MySQLClientError: Error, Equatable, Sendable, CustomStringConvertibl
         case .server(let err): return err.description
         case .timeout: return "timed out"
         case .closed: return "connection closed"
+        case .busy: return "connection busy with another command"
         case .protocolViolation(let why): return "protocol violation: \(why)"
         }
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import subprocess
+import time
 
 import pytest
 
@@ -65,6 +66,22 @@ def test_monitor_logs_fill_with_successful_checks(junction):
     read_only = dict(a.rows("SELECT port, read_only FROM monitor.mysql_server_read_only_log "
                             "WHERE error IS NULL ORDER BY time_start_us"))
     assert read_only == {str(PRIMARY): "0", str(REPLICA1): "1", str(REPLICA2): "1"}
+
+
+def test_checks_that_coincide_on_a_server_do_not_fail_each_other(junction):
+    """Ping, read_only and replication lag checks of one server often run at the same moment (every 100 ms here); each
+    must get a connection of its own, not fail as "connection closed" on one another's."""
+    a = start(junction, [(10, PRIMARY), (20, REPLICA1, "max_replication_lag=60")], "monitor_replication_lag_interval=100")
+    for name in ("read_only", "ping"):
+        a.run(f"SET mysql-monitor_{name}_interval=100")
+    a.run("LOAD MYSQL VARIABLES TO RUNTIME")
+    time.sleep(4)
+    errors = a.rows("""SELECT 'ping', port, ping_error FROM monitor.mysql_server_ping_log WHERE ping_error IS NOT NULL
+        UNION ALL SELECT 'read_only', port, error FROM monitor.mysql_server_read_only_log WHERE error IS NOT NULL
+        UNION ALL SELECT 'lag', port, error FROM monitor.mysql_server_replication_lag_log WHERE error IS NOT NULL""")
+    assert errors == []
+    checks = int(a.value(f"SELECT count(*) FROM monitor.mysql_server_ping_log WHERE port = {REPLICA1}"))
+    assert checks >= 20 and int(a.value(f"SELECT count(*) FROM monitor.mysql_server_read_only_log WHERE port = {REPLICA1}")) >= 20
 
 
 def test_servers_are_placed_by_read_only(junction):

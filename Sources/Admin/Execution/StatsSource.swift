@@ -43,11 +43,15 @@ extension AdminExecutor {
         return .none
     }
 
-    /// Writes collected rows into the `stats` schema, replacing what was there.
+    /// Writes collected rows into the `stats` schema, replacing what was there, in one transaction (one commit
+    /// instead of one per row; readers never see half of a collection).
     public func storeStats(_ tables: [String: TableRows]) {
         _ = try? database.withAdmin { db in
-            for (name, rows) in tables {
-                try rows.write(to: name, schema: "stats", in: db)
+            try db.inTransaction {
+                for (name, rows) in tables {
+                    try rows.write(to: name, schema: "stats", in: db)
+                }
+                return .commit
             }
         }
     }

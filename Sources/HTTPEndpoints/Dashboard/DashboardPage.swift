@@ -47,7 +47,7 @@ enum DashboardPage {
         <div class="tile"><div class="label">Questions</div><div class="value" id="questions">–</div></div>
         <div class="tile"><div class="label">Slow queries</div><div class="value" id="slow">–</div></div>
       </div>
-      <section style="grid-column:1/-1"><h2>Queries per second</h2><svg id="spark" viewBox="0 0 300 60" preserveAspectRatio="none"></svg></section>
+      <section style="grid-column:1/-1"><h2>Queries per second <span id="peak"></span></h2><svg id="spark" viewBox="0 0 300 60" preserveAspectRatio="none"></svg></section>
       <section><h2>Backends by hostgroup</h2><table id="pool"></table></section>
       <section><h2>Latency by hostgroup</h2><table id="hglatency"></table></section>
       <section style="grid-column:1/-1"><h2>Top digests by total time</h2><table id="digests"></table></section>
@@ -75,8 +75,8 @@ enum DashboardPage {
       const max = Math.max(1, ...history);
       const step = 300 / Math.max(1, history.length - 1);
       const points = history.map((v, i) => `${(i * step).toFixed(1)},${(58 - v / max * 54).toFixed(1)}`).join(" ");
-      $("spark").innerHTML = `<polyline fill="none" stroke="#5aa9e6" stroke-width="2" points="${points}"/>` +
-        `<text x="2" y="12" fill="#8a96a3" font-size="10">${fmt(max)}</text>`;
+      $("spark").innerHTML = `<polyline fill="none" stroke="#5aa9e6" stroke-width="2" vector-effect="non-scaling-stroke" points="${points}"/>`;
+      $("peak").textContent = `· peak ${fmt(max)} over the last ${history.length} readings`;
     }
     function render(d) {
       const g = d.global;

@@ -1,5 +1,3 @@
-import Foundation
-
 /// One metric family of the Prometheus text format (version 0.0.4): a name, its HELP and TYPE, and samples.
 public struct MetricFamily: Equatable, Sendable {
     public enum Kind: String, Sendable {
@@ -84,6 +82,15 @@ public enum PrometheusExposition {
     }
 
     static func escapeHelp(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else { return text }
+        var out = ""
+        for character in text {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 }
