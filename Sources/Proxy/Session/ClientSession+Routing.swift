@@ -113,12 +113,14 @@ extension ClientSession {
     func recordQueryFinished(on connection: BackendConnection? = nil, rowsAffected: UInt64 = 0, rowsSent: Int = 0,
                              error: (code: UInt16, message: String)? = nil) {
         let hostgroup = connection?.server.hostgroup ?? -1
-        var serverSlot: Int?
+        // Read the clock only when something is timed: a backend's answer, or a query with a digest.
+        let now = connection != nil || queryInFlight != nil ? NIODeadline.now().uptimeNanoseconds : 0
         if let connection {
             let statistics = loopContext.statistics
             let slot = statistics.servers.slot(for: connection.serverKey, memo: &connection.serverStatsMemo) { ServerCounters() }
-            serverSlot = slot
-            statistics.servers[slot: slot].countQuery(sent: requestBytes, received: responseBytes)
+            // Every command a backend answered is timed, whether or not digests are kept (mysql-query_digests).
+            statistics.servers[slot: slot].countQuery(sent: requestBytes, received: responseBytes,
+                                                      timeUs: (now &- (queryInFlight?.startNanos ?? commandStartedNanos)) / 1000)
             statistics.global[.queriesFrontendsBytesRecv] &+= requestBytes
             statistics.global[.queriesFrontendsBytesSent] &+= responseBytes
             if let error, let user {
@@ -127,11 +129,6 @@ extension ClientSession {
                              schemaname: settings.schema ?? "", errorCode: error.code),
                     message: error.message, clientAddress: addresses.client ?? "", epoch: ProcessUptime.epochSeconds)
             }
-        }
-        let now = NIODeadline.now().uptimeNanoseconds
-        if let serverSlot {
-            // Every command a backend answered, whether or not digests are kept (mysql-query_digests).
-            loopContext.statistics.servers[slot: serverSlot].latency.add((now &- (queryInFlight?.startNanos ?? commandStartedNanos)) / 1000)
         }
         guard let query = queryInFlight, let user else { return }
         queryInFlight = nil

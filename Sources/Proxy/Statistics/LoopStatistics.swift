@@ -110,10 +110,11 @@ public struct ServerCounters: Sendable, Equatable {
         if inUse > maxUsed { maxUsed = inUse }
     }
 
-    mutating func countQuery(sent: Int, received: Int) {
+    mutating func countQuery(sent: Int, received: Int, timeUs: UInt64) {
         queries += 1
         bytesSent += sent
         bytesReceived += received
+        latency.add(timeUs)
     }
 
     mutating func merge(_ other: ServerCounters) {
