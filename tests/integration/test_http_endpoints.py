@@ -130,6 +130,53 @@ def test_metrics_parse_and_move_with_traffic(junction):
     assert version == junction.admin().value("SELECT @@version")
 
 
+def test_metrics_follow_pymysql_left_at_its_defaults(junction):
+    """PyMySQL leaves autocommit off: its reads still go to the replica (Junction's split), and the metrics say so."""
+    replica = {"hostgroup": "1", "endpoint": f"{HOST}:{REPLICA}"}
+    before = scrape()
+    c = pymysql.connect(host=HOST, port=PROXY_PORT, user="app", password="app")  # every setting at its default
+    try:
+        with c.cursor() as cur:
+            for i in range(10):
+                cur.execute(f"SELECT {i} AS defaults_probe")
+        c.commit()
+    finally:
+        c.close()
+    after = scrape()
+    earlier = value(before, "proxysql_connpool_conns_queries", **replica) if series_exists(before, "proxysql_connpool_conns_queries", **replica) else 0
+    assert value(after, "proxysql_connpool_conns_queries", **replica) - earlier == 10
+
+
+def test_a_dead_server_shows_in_the_metrics_while_every_endpoint_keeps_answering(junction):
+    """A server that refuses connections (a port nothing listens on): the client gets an error, the failed connects are
+    counted on that server, and /metrics, the JSON and the dashboard's data still answer."""
+    a = junction.admin()
+    dead = {"hostgroup": "5", "endpoint": f"{HOST}:1"}
+    a.run(f"INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (5, '{HOST}', 1)")
+    a.run("INSERT INTO mysql_query_rules (rule_id, active, match_digest, destination_hostgroup, apply) VALUES (2, 1, '^DO', 5, 1)")
+    a.run("LOAD MYSQL SERVERS TO RUNTIME")
+    a.run("LOAD MYSQL QUERY RULES TO RUNTIME")
+    try:
+        c = proxy_login(PROXY_PORT, "app", "app")
+        try:
+            with pytest.raises(pymysql.err.MySQLError):
+                with c.cursor() as cur:
+                    cur.execute("DO 'dead_probe'")
+        finally:
+            c.close()
+        families = scrape()
+        assert value(families, "proxysql_connpool_conns", "proxysql_connpool_conns_total", status="err", **dead) >= 1
+        assert value(families, "proxysql_connpool_conns", "proxysql_connpool_conns_total", status="ok", **dead) == 0
+        pool = requests.get(f"http://{HOST}:{REST_PORT}/api/v1/pool", auth=STATS, timeout=10).json()
+        assert any(r["hostgroup"] == 5 and r["srv_port"] == 1 and r["ConnERR"] >= 1 for r in pool)
+        assert requests.get(f"http://{HOST}:{WEB_PORT}/api/v1/dashboard", auth=STATS, timeout=10).status_code == 200
+    finally:
+        a.run("DELETE FROM mysql_query_rules WHERE rule_id = 2")
+        a.run("DELETE FROM mysql_servers WHERE hostgroup_id = 5")
+        a.run("LOAD MYSQL QUERY RULES TO RUNTIME")
+        a.run("LOAD MYSQL SERVERS TO RUNTIME")
+
+
 def test_metric_names_are_proxysql_s(junction):
     """Every `proxysql_*` family Junction serves exists in ProxySQL 2.7.1's exporter with the same type (recorded
     from the reference binary), so dashboards and alerts written for ProxySQL find the same series."""
